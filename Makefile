@@ -1,0 +1,50 @@
+# PlateWatch: `make demo` and `make test` do all set-up on a fresh Debian machine with Swift installed.
+# apt runs only when a package is missing, so re-running is quick.
+
+SWIFT      ?= swift
+CONFIG     ?= release
+SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+BIN        := .build/$(CONFIG)/platewatch
+
+# Native libraries the build links, and the OCR models it loads.
+RUNTIME_PACKAGES := pkg-config libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
+                    libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-chi-sim libsqlite3-dev
+# Only for regenerating testvideos/ (`make footage`).
+FOOTAGE_PACKAGES := ffmpeg python3-pil python3-numpy fonts-dejavu-core fonts-dejavu-extra fonts-wqy-microhei
+
+define apt_ensure
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+.PHONY: all deps footage-deps build demo test e2e footage clean
+
+all: build
+
+deps:
+	$(call apt_ensure,$(RUNTIME_PACKAGES))
+
+footage-deps:
+	$(call apt_ensure,$(FOOTAGE_PACKAGES))
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+# Runs every bundled clip through the pipeline with the built-in defaults: events are printed as they
+# are published and appended to ./var/events.jsonl; the outbox is ./var/platewatch.sqlite.
+demo: build
+	$(BIN) run --print
+
+# Unit tests, then the end-to-end checks (real footage, real SQLite, the CLI as a user runs it).
+test: build
+	$(SWIFT) test -c $(CONFIG) --parallel --num-workers 2
+
+# Regenerates testvideos/ from the deterministic generator (same bytes every run).
+footage: footage-deps
+	/usr/bin/python3 tools/footage/generate.py --out testvideos
+
+clean:
+	rm -rf .build var

@@ -1,0 +1,79 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The folder tree is the pipeline: Ingest → Vision → OCR → Tracking → Delivery, wired by Pipeline and
+// driven by the `platewatch` CLI. C libraries enter only through the two shim targets.
+let package = Package(
+    name: "PlateWatch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "platewatch", targets: ["platewatch"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat libavcodec libswscale libavutil",
+            providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libavutil-dev"])]
+        ),
+        .systemLibrary(
+            name: "CTesseract",
+            pkgConfig: "tesseract lept",
+            providers: [.apt(["libtesseract-dev", "libleptonica-dev"])]
+        ),
+        .target(
+            name: "PlateWatchCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "Ingest",
+            dependencies: ["CFFmpeg", "PlateWatchCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(name: "Vision", dependencies: ["PlateWatchCore"]),
+        .target(
+            name: "OCR",
+            dependencies: ["CTesseract", "PlateWatchCore", "Vision"]
+        ),
+        .target(name: "Tracking", dependencies: ["PlateWatchCore"]),
+        .target(
+            name: "Delivery",
+            dependencies: [
+                "PlateWatchCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "PlateWatchCore", "Ingest", "Vision", "OCR", "Tracking", "Delivery",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "platewatch",
+            dependencies: [
+                "PlateWatchCore", "Pipeline", "Ingest", "OCR", "Delivery",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Footage and ground-truth loading shared by the test targets; not part of the product.
+        .target(name: "TestSupport", dependencies: ["Ingest", "PlateWatchCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "PlateWatchCoreTests", dependencies: ["PlateWatchCore"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "PlateWatchCore", "TestSupport"]),
+        .testTarget(name: "VisionTests", dependencies: ["Vision", "PlateWatchCore", "TestSupport"]),
+        .testTarget(name: "OCRTests", dependencies: ["OCR", "Vision", "Ingest", "PlateWatchCore", "TestSupport"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "PlateWatchCore"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "PlateWatchCore"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Pipeline", "PlateWatchCore", "Delivery", "TestSupport"]
+        ),
+    ]
+)

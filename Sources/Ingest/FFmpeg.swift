@@ -1,0 +1,254 @@
+import CFFmpeg
+import Foundation
+import PlateWatchCore
+
+// The only file that touches FFmpeg's C types. Each C handle has one owning class that frees it in
+// `deinit`; every call that can fail goes through `check`, which turns FFmpeg's code into a
+// `PlateWatchError` naming the call, the camera or file, and av_strerror's text.
+
+enum FFmpeg {
+    static func errorText(_ code: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        pw_av_strerror(code, &buffer, buffer.count)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    @discardableResult
+    static func check(_ result: Int32, _ call: String, subject: String, code: PlateWatchError.Code = .decoder,
+                      hint: String? = nil) throws -> Int32 {
+        guard result < 0 else { return result }
+        throw PlateWatchError(code, subject: subject, message: "\(call) failed: \(errorText(result))", hint: hint)
+    }
+
+    static func quiet() {
+        // FFmpeg's own stderr chatter would bury our structured logs; errors reach the user through `check`.
+        av_log_set_level(AV_LOG_FATAL)
+    }
+}
+
+/// Lets a blocked FFmpeg call (connect, read) give up once its deadline passes, so a stalled camera
+/// never holds a thread forever.
+final class InterruptDeadline: @unchecked Sendable {
+    // Written by the owning thread before each blocking call, read by FFmpeg's callback on that same thread.
+    var deadline: UInt64 = .max
+
+    func arm(seconds: Double) { deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9) }
+    func disarm() { deadline = .max }
+    var expired: Bool { DispatchTime.now().uptimeNanoseconds > deadline }
+}
+
+/// The luma of one decoded picture, copied out of FFmpeg's buffers, with its timestamp.
+struct DecodedPicture {
+    var luma: LumaImage
+    /// Seconds on the stream's clock, nil when the stream carries no timestamp.
+    var seconds: Double?
+}
+
+/// Opens a file or URL and decodes its best video stream to luma pictures.
+final class FFmpegDecoder {
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var codec: UnsafeMutablePointer<AVCodecContext>?
+    private let packet: UnsafeMutablePointer<AVPacket>
+    private let frame: UnsafeMutablePointer<AVFrame>
+    private var scaler: OpaquePointer?
+    private var scalerKey: (Int32, Int32, Int32) = (0, 0, -1)
+    private let streamIndex: Int32
+    private let timeBase: Double
+    private let startSeconds: Double
+    private let subject: String
+    private let interrupt = InterruptDeadline()
+    private let readTimeout: Double
+    private var draining = false
+    private var finished = false
+
+    let width: Int
+    let height: Int
+    /// Nominal frames per second, when the container states one.
+    let frameRate: Double?
+
+    /// - Parameters:
+    ///   - subject: camera id or file name, used in every error.
+    ///   - openTimeout/readTimeout: seconds a single blocking call may take before it is abandoned.
+    init(url: String, subject: String, options: [String: String] = [:], openTimeout: Double = 10,
+         readTimeout: Double = 10, threads: Int = 1) throws {
+        FFmpeg.quiet()
+        self.subject = subject
+        self.readTimeout = readTimeout
+        guard let packet = av_packet_alloc(), let frame = av_frame_alloc() else {
+            throw PlateWatchError(.internalFailure, subject: subject, message: "out of memory allocating a packet")
+        }
+        self.packet = packet
+        self.frame = frame
+
+        var ctx = avformat_alloc_context()
+        ctx?.pointee.interrupt_callback = AVIOInterruptCB(
+            callback: { opaque in
+                guard let opaque else { return 0 }
+                return Unmanaged<InterruptDeadline>.fromOpaque(opaque).takeUnretainedValue().expired ? 1 : 0
+            },
+            opaque: Unmanaged.passUnretained(interrupt).toOpaque())
+        var dict: OpaquePointer?
+        for (key, value) in options { av_dict_set(&dict, key, value, 0) }
+        defer { av_dict_free(&dict) }
+        interrupt.arm(seconds: openTimeout)
+        let opened = avformat_open_input(&ctx, url, nil, &dict)
+        if opened < 0 {
+            // avformat_open_input frees the context on failure.
+            throw Self.openError(opened, url: url, subject: subject)
+        }
+        self.format = ctx
+        do {
+            try FFmpeg.check(avformat_find_stream_info(ctx, nil), "avformat_find_stream_info", subject: subject,
+                             code: .corruptMedia, hint: "the file may be truncated or not a video")
+            var decoder: UnsafePointer<AVCodec>?
+            let index = av_find_best_stream(ctx, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
+            try FFmpeg.check(index, "av_find_best_stream", subject: subject, code: .notMedia,
+                             hint: "the input has no video stream PlateWatch can decode")
+            guard let decoder, let stream = ctx?.pointee.streams[Int(index)] else {
+                throw PlateWatchError(.notMedia, subject: subject, message: "no decodable video stream")
+            }
+            streamIndex = index
+            let tb = stream.pointee.time_base
+            timeBase = tb.den != 0 ? Double(tb.num) / Double(tb.den) : 0
+            startSeconds = stream.pointee.start_time == pw_nopts_value() ? 0 : Double(stream.pointee.start_time) * timeBase
+            let rate = stream.pointee.avg_frame_rate
+            frameRate = rate.den > 0 && rate.num > 0 ? Double(rate.num) / Double(rate.den) : nil
+
+            codec = avcodec_alloc_context3(decoder)
+            guard let codec else { throw PlateWatchError(.internalFailure, subject: subject, message: "out of memory") }
+            try FFmpeg.check(avcodec_parameters_to_context(codec, stream.pointee.codecpar),
+                             "avcodec_parameters_to_context", subject: subject)
+            codec.pointee.thread_count = Int32(threads)
+            try FFmpeg.check(avcodec_open2(codec, decoder, nil), "avcodec_open2", subject: subject)
+            width = Int(codec.pointee.width)
+            height = Int(codec.pointee.height)
+        } catch {
+            avcodec_free_context(&codec)
+            avformat_close_input(&format)
+            var p: UnsafeMutablePointer<AVPacket>? = packet
+            av_packet_free(&p)
+            var f: UnsafeMutablePointer<AVFrame>? = frame
+            av_frame_free(&f)
+            throw error
+        }
+        interrupt.disarm()
+    }
+
+    private static func openError(_ code: Int32, url: String, subject: String) -> PlateWatchError {
+        let text = FFmpeg.errorText(code)
+        if code == pw_averror(ENOENT) {
+            return PlateWatchError(.fileNotFound, subject: subject, message: "no such file: \(url)", hint: "check the path")
+        }
+        if code == AVERROR_EXIT_VALUE || code == pw_averror(ETIMEDOUT) || code == pw_averror(ECONNREFUSED)
+            || code == pw_averror(EHOSTUNREACH) || code == pw_averror(ENETUNREACH) || code == pw_averror(EIO) {
+            return PlateWatchError(.sourceUnreachable, subject: subject, message: "cannot open \(url): \(text)",
+                                   hint: "is the camera on and the address right?")
+        }
+        if url.contains("://") && !url.hasPrefix("file://") {
+            return PlateWatchError(.sourceUnreachable, subject: subject, message: "cannot open \(url): \(text)",
+                                   hint: "check the URL, the camera and the network")
+        }
+        return PlateWatchError(.notMedia, subject: subject, message: "cannot open as video or image: \(text)",
+                               hint: "PlateWatch reads H.264/H.265/MJPEG video files, RTSP/HTTP streams, JPEG and PNG")
+    }
+
+    deinit {
+        sws_freeContext(scaler)
+        avcodec_free_context(&codec)
+        avformat_close_input(&format)
+        var p: UnsafeMutablePointer<AVPacket>? = packet
+        av_packet_free(&p)
+        var f: UnsafeMutablePointer<AVFrame>? = frame
+        av_frame_free(&f)
+    }
+
+    /// The next decoded picture, or nil at the end of the stream.
+    func next() throws -> DecodedPicture? {
+        guard let codec, let format else { return nil }
+        while !finished {
+            let received = avcodec_receive_frame(codec, frame)
+            if received == 0 {
+                defer { av_frame_unref(frame) }
+                return try picture()
+            }
+            if received == pw_averror_eof() {
+                finished = true
+                return nil
+            }
+            guard received == pw_averror_eagain() else {
+                try FFmpeg.check(received, "avcodec_receive_frame", subject: subject, code: .corruptMedia)
+                return nil
+            }
+            if draining {
+                finished = true
+                return nil
+            }
+            interrupt.arm(seconds: readTimeout)
+            let read = av_read_frame(format, packet)
+            interrupt.disarm()
+            if read < 0 {
+                if read == pw_averror_eof() || read == AVERROR_EOF_VALUE {
+                    draining = true
+                    _ = avcodec_send_packet(codec, nil)
+                    continue
+                }
+                try FFmpeg.check(read, "av_read_frame", subject: subject, code: .sourceUnreachable,
+                                 hint: "the stream stalled or ended abnormally")
+            }
+            defer { av_packet_unref(packet) }
+            guard packet.pointee.stream_index == streamIndex else { continue }
+            let sent = avcodec_send_packet(codec, packet)
+            // A damaged packet costs one picture, not the stream: the decoder resyncs on the next key frame.
+            if sent < 0 && sent != pw_averror_eagain() && sent != pw_averror(EINVAL) { continue }
+        }
+        return nil
+    }
+
+    private func picture() throws -> DecodedPicture {
+        let w = Int(frame.pointee.width), h = Int(frame.pointee.height)
+        let pts = frame.pointee.best_effort_timestamp
+        let seconds: Double? = pts == pw_nopts_value() ? nil : Double(pts) * timeBase - startSeconds
+        var pixels = [UInt8](repeating: 0, count: w * h)
+        let fmt = AVPixelFormat(rawValue: frame.pointee.format)
+        if Self.lumaFirstFormats.contains(fmt.rawValue), let plane = frame.pointee.data.0 {
+            // Planar and semi-planar YUV keep luma in plane 0: copy its rows without conversion.
+            let stride = Int(frame.pointee.linesize.0)
+            pixels.withUnsafeMutableBufferPointer { out in
+                for row in 0..<h {
+                    (out.baseAddress! + row * w).update(from: plane + row * stride, count: w)
+                }
+            }
+        } else {
+            try scaleToGray(into: &pixels, width: w, height: h, format: fmt)
+        }
+        return DecodedPicture(luma: LumaImage(width: w, height: h, pixels: pixels), seconds: seconds)
+    }
+
+    private func scaleToGray(into pixels: inout [UInt8], width w: Int, height h: Int, format fmt: AVPixelFormat) throws {
+        if scalerKey != (Int32(w), Int32(h), fmt.rawValue) {
+            sws_freeContext(scaler)
+            scaler = sws_getContext(Int32(w), Int32(h), fmt, Int32(w), Int32(h), AV_PIX_FMT_GRAY8, SWS_BILINEAR, nil, nil, nil)
+            scalerKey = (Int32(w), Int32(h), fmt.rawValue)
+        }
+        guard let scaler else {
+            throw PlateWatchError(.decoder, subject: subject, message: "cannot convert pixel format \(fmt.rawValue) to grey")
+        }
+        let src = withUnsafePointer(to: &frame.pointee.data) { $0.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { $0 } }
+        let srcStride = withUnsafePointer(to: &frame.pointee.linesize) { $0.withMemoryRebound(to: Int32.self, capacity: 8) { $0 } }
+        try pixels.withUnsafeMutableBufferPointer { out in
+            var dst: UnsafeMutablePointer<UInt8>? = out.baseAddress
+            var dstStride = Int32(w)
+            let rows = sws_scale(scaler, src, srcStride, 0, Int32(h), &dst, &dstStride)
+            try FFmpeg.check(rows, "sws_scale", subject: subject)
+        }
+    }
+
+    private static let lumaFirstFormats: Set<Int32> = [
+        AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUV444P,
+        AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_NV12, AV_PIX_FMT_NV21, AV_PIX_FMT_GRAY8, AV_PIX_FMT_YUV440P, AV_PIX_FMT_YUVJ440P,
+    ].map(\.rawValue).reduce(into: Set<Int32>()) { $0.insert($1) }
+}
+
+// FFmpeg's error macros, as plain values (the shim covers the function-like ones).
+private let AVERROR_EOF_VALUE: Int32 = pw_averror_eof()
+private let AVERROR_EXIT_VALUE: Int32 = -0x5449_5845  // FFERRTAG('E','X','I','T'): the interrupt callback fired

@@ -1,0 +1,173 @@
+import PlateWatchCore
+import Vision
+
+/// Cuts a plate crop into clean text-line images for the OCR engine.
+///
+/// The crop is binarised (Otsu over its centre, where the plate is), text polarity is decided by which
+/// class is the minority there (ink is less than background on every plate), and 8-connected ink blobs
+/// that look like characters are grouped into lines. Everything else (the plate border, screws, the
+/// vehicle around the plate) is dropped, so the engine sees black glyphs on white and nothing more.
+/// A 2-line plate gives its two lines top first.
+public struct LineCutter: Sendable {
+    /// Glyph height of the rendered lines: Tesseract's LSTM models read best with capitals ≈ 30–40 px.
+    public var targetGlyphHeight = 36
+    public init() {}
+
+    public struct Line: Sendable {
+        public var image: LumaImage
+        /// Number of character-sized glyphs found on the line.
+        public var glyphs: Int
+        /// Box of the line inside the crop.
+        public var box: PixelRect
+    }
+
+    public func lines(in crop: LumaImage) -> [Line] {
+        guard crop.width >= 16, crop.height >= 8 else { return [] }
+        let centre = PixelRect(x: crop.width / 6, y: crop.height / 6, width: crop.width * 2 / 3, height: crop.height * 2 / 3)
+        let t = otsuThreshold(crop, region: centre)
+        var darkInCentre = 0
+        for y in centre.y..<centre.maxY { for x in centre.x..<centre.maxX where crop[x, y] < t { darkInCentre += 1 } }
+        let darkInk = darkInCentre * 2 < centre.area
+        let mask = LumaImage(width: crop.width, height: crop.height,
+                             pixels: crop.pixels.map { (darkInk ? $0 < t : $0 >= t) ? 255 : 0 })
+        let labeling = ComponentLabeling(mask)
+        let all = labeling.components.filter { !touchesEdge($0.box, crop) }
+        let glyphs = all.filter { isGlyphLike($0, crop) }
+        let groups = groupIntoLines(glyphs)
+        guard let main = groups.max(by: { $0.count < $1.count }), main.count >= 3 else { return [] }
+        var chosen = [main]
+        if let partner = partnerLine(of: main, among: groups) {
+            chosen = partner.box.y < box(of: main).y ? [partner.line, main] : [main, partner.line]
+        }
+        return chosen.map { render($0, extras: all, labeling: labeling) }
+    }
+
+    private func touchesEdge(_ b: PixelRect, _ crop: LumaImage) -> Bool {
+        b.x == 0 || b.y == 0 || b.maxX == crop.width || b.maxY == crop.height
+    }
+
+    private func isGlyphLike(_ c: Component, _ crop: LumaImage) -> Bool {
+        let b = c.box
+        guard b.height >= 7, b.height <= crop.height * 9 / 10, b.width >= 1 else { return false }
+        let tall = Double(b.height) / Double(b.width)
+        guard tall >= 0.9, tall <= 9 else { return false }
+        let fill = Double(c.pixelCount) / Double(b.area)
+        return fill >= 0.12 && fill <= 0.95
+    }
+
+    private func box(of line: [Component]) -> PixelRect {
+        let x0 = line.map(\.box.x).min()!, y0 = line.map(\.box.y).min()!
+        let x1 = line.map(\.box.maxX).max()!, y1 = line.map(\.box.maxY).max()!
+        return PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+    }
+
+    /// Glyphs of one line share a height and a vertical centre.
+    private func groupIntoLines(_ glyphs: [Component]) -> [[Component]] {
+        var lines: [[Component]] = []
+        for g in glyphs.sorted(by: { $0.box.height > $1.box.height }) {
+            let cy = Double(g.box.y) + Double(g.box.height) / 2
+            if let i = lines.firstIndex(where: { line in
+                let ref = line[0].box
+                let rcy = Double(ref.y) + Double(ref.height) / 2
+                return abs(cy - rcy) < Double(ref.height) * 0.3 && Double(g.box.height) >= Double(ref.height) * 0.65
+            }) {
+                lines[i].append(g)
+            } else {
+                lines.append([g])
+            }
+        }
+        return lines.filter { $0.count >= 2 }
+    }
+
+    /// The other line of a 2-line plate: directly above or below, about as tall, overlapping in x.
+    private func partnerLine(of main: [Component], among groups: [[Component]]) -> (line: [Component], box: PixelRect)? {
+        let m = box(of: main)
+        var best: (line: [Component], box: PixelRect)?
+        for g in groups where g.count >= 2 && g[0].label != main[0].label {
+            let b = box(of: g)
+            let ratio = Double(b.height) / Double(m.height)
+            guard ratio > 0.6, ratio < 1.6 else { continue }
+            let gap = b.y >= m.maxY ? b.y - m.maxY : m.y - b.maxY
+            guard gap >= 0, gap < m.height else { continue }
+            let overlap = min(b.maxX, m.maxX) - max(b.x, m.x)
+            guard overlap > min(b.width, m.width) / 2 else { continue }
+            if best == nil || g.count > best!.line.count { best = (g, b) }
+        }
+        return best
+    }
+
+    private func render(_ line: [Component], extras: [Component], labeling: ComponentLabeling) -> Line {
+        let band = box(of: line)
+        let medianWidth = line.map(\.box.width).sorted()[line.count / 2]
+        // Separators ('-', '.', '·') and parts of a Hanzi are small blobs inside the line's band.
+        let members = extras.filter { c in
+            let cy = c.box.y + c.box.height / 2
+            return cy >= band.y && cy < band.maxY && c.box.height <= band.height * 5 / 4
+                && c.box.x >= band.x - medianWidth * 2 && c.box.maxX <= band.maxX + medianWidth * 2
+                && c.box.width <= medianWidth * 3
+        }
+        let labels = Set(members.map(\.label))
+        let x0 = members.map(\.box.x).min() ?? band.x, x1 = members.map(\.box.maxX).max() ?? band.maxX
+        let y0 = min(band.y, members.map(\.box.y).min() ?? band.y), y1 = max(band.maxY, members.map(\.box.maxY).max() ?? band.maxY)
+        let area = PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+        var ink = LumaImage(width: area.width, height: area.height, fill: 255)
+        for y in 0..<area.height {
+            for x in 0..<area.width where labels.contains(labeling.labels[(area.y + y) * labeling.width + area.x + x]) {
+                ink[x, y] = 0
+            }
+        }
+        let scale = Double(targetGlyphHeight) / Double(band.height)
+        let scaled = Resample.bilinear(ink, width: max(1, Int(Double(area.width) * scale)), height: max(1, Int(Double(area.height) * scale)))
+        return Line(image: Resample.pad(scaled, by: targetGlyphHeight / 3, fill: 255), glyphs: line.count, box: area)
+    }
+
+    /// Otsu's threshold over `region`: the level that best splits ink from background.
+    func otsuThreshold(_ image: LumaImage, region: PixelRect) -> UInt8 {
+        var histogram = [Int](repeating: 0, count: 256)
+        for y in region.y..<region.maxY { for x in region.x..<region.maxX { histogram[Int(image[x, y])] += 1 } }
+        let total = Double(region.area)
+        let sumAll = histogram.enumerated().reduce(0.0) { $0 + Double($1.offset * $1.element) }
+        var sumBack = 0.0, weightBack = 0.0, best = 0.0, level = 128
+        for t in 0..<256 {
+            weightBack += Double(histogram[t])
+            guard weightBack > 0 else { continue }
+            let weightFore = total - weightBack
+            guard weightFore > 0 else { break }
+            sumBack += Double(t * histogram[t])
+            let meanBack = sumBack / weightBack, meanFore = (sumAll - sumBack) / weightFore
+            let between = weightBack * weightFore * (meanBack - meanFore) * (meanBack - meanFore)
+            if between > best { best = between; level = t + 1 }
+        }
+        return UInt8(clamping: level)
+    }
+}
+
+/// Resizing for OCR input, where quality matters more than speed (a few small images per frame).
+public enum Resample {
+    public static func bilinear(_ src: LumaImage, width: Int, height: Int) -> LumaImage {
+        var out = LumaImage(width: width, height: height)
+        guard src.width > 0, src.height > 0 else { return out }
+        let sx = Double(src.width) / Double(width), sy = Double(src.height) / Double(height)
+        for y in 0..<height {
+            let fy = max(0, (Double(y) + 0.5) * sy - 0.5)
+            let y0 = min(Int(fy), src.height - 1), y1 = min(y0 + 1, src.height - 1), wy = fy - Double(y0)
+            for x in 0..<width {
+                let fx = max(0, (Double(x) + 0.5) * sx - 0.5)
+                let x0 = min(Int(fx), src.width - 1), x1 = min(x0 + 1, src.width - 1), wx = fx - Double(x0)
+                let top = Double(src[x0, y0]) * (1 - wx) + Double(src[x1, y0]) * wx
+                let bottom = Double(src[x0, y1]) * (1 - wx) + Double(src[x1, y1]) * wx
+                out[x, y] = UInt8(clamping: Int((top * (1 - wy) + bottom * wy).rounded()))
+            }
+        }
+        return out
+    }
+
+    public static func pad(_ src: LumaImage, by p: Int, fill: UInt8) -> LumaImage {
+        var out = LumaImage(width: src.width + 2 * p, height: src.height + 2 * p, fill: fill)
+        for y in 0..<src.height {
+            out.pixels.replaceSubrange((y + p) * out.width + p..<(y + p) * out.width + p + src.width,
+                                       with: src.pixels[y * src.width..<(y + 1) * src.width])
+        }
+        return out
+    }
+}

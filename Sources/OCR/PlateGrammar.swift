@@ -1,0 +1,178 @@
+import PlateWatchCore
+
+/// Which plates exist: Vietnamese and Chinese layouts from `../shared/PLATES.md` (Circulars 24/2023 and
+/// 79/2024/TT-BCA, 58/2020/TT-BCA; GA 36), with position-aware repair of the usual OCR confusions.
+///
+/// Text that fits no layout is rejected, so a shop sign or a badge never becomes a plate event.
+public enum PlateGrammar {
+    /// A read that fits a layout.
+    public struct Match: Sendable, Equatable {
+        public var plate: String
+        public var display: String
+        public var format: PlateFormat
+        /// Characters changed to make the text fit (each lowers the confidence).
+        public var repairs: Int
+
+        public init(plate: String, display: String, format: PlateFormat, repairs: Int) {
+            self.plate = plate
+            self.display = display
+            self.format = format
+            self.repairs = repairs
+        }
+    }
+
+    /// Most characters a read may have changed and still count as that plate.
+    public static let maxRepairs = 2
+
+    /// Character classes of a layout, one per position.
+    enum Slot: Character {
+        case digit = "D"
+        /// Vietnamese series letter: no I, J, O, Q, W (R only for trailers, in the special series).
+        case series = "S"
+        /// Any Latin capital (military units, diplomatic codes).
+        case letter = "L"
+        /// Chinese: capital or digit without I and O.
+        case cnAlnum = "X"
+        /// Chinese province character.
+        case province = "P"
+        case seriesDigit = "N"  // motorbike series digit 1–9
+    }
+
+    struct Layout: Sendable {
+        let pattern: [Slot]
+        let format: PlateFormat
+        let lineBreak: Int?  // where the second line starts, for 2-line layouts
+        let display: @Sendable ([Character]) -> String
+        init(_ pattern: String, _ format: PlateFormat, lineBreak: Int? = nil, display: @escaping @Sendable ([Character]) -> String) {
+            self.pattern = pattern.map { Slot(rawValue: $0)! }
+            self.format = format
+            self.lineBreak = lineBreak
+            self.display = display
+        }
+    }
+
+    static func digits(_ c: ArraySlice<Character>) -> String {
+        let s = String(c)
+        return s.count == 5 ? "\(s.prefix(3)).\(s.suffix(2))" : s
+    }
+
+    static let oneLine: [Layout] = [
+        Layout("DDSDDDDD", .vnOneLine) { c in "\(String(c[0..<3]))-\(digits(c[3...]))" },
+        Layout("DDSDDDD", .vnOneLine) { c in "\(String(c[0..<3]))-\(digits(c[3...]))" },
+        Layout("DDLLDDDDD", .vnOneLine) { c in "\(String(c[0..<4]))-\(digits(c[4...]))" },
+        Layout("DDLLDDDD", .vnOneLine) { c in "\(String(c[0..<4]))-\(digits(c[4...]))" },
+        Layout("LLDDDD", .vnMilitary) { c in "\(String(c[0..<2]))-\(String(c[2..<4]))-\(String(c[4...]))" },
+        Layout("LLDDDDD", .vnMilitary) { c in "\(String(c[0..<2]))-\(String(c[2..<4]))-\(String(c[4...]))" },
+        Layout("PSXXXXX", .chinese) { c in "\(String(c[0..<2]))·\(String(c[2...]))" },
+    ]
+
+    static let twoLine: [Layout] = [
+        Layout("DDSDDDDD", .vnTwoLine, lineBreak: 3) { c in "\(String(c[0..<3])) \(digits(c[3...]))" },
+        Layout("DDSDDDD", .vnTwoLine, lineBreak: 3) { c in "\(String(c[0..<3])) \(digits(c[3...]))" },
+        Layout("DDSNDDDDD", .vnMoto, lineBreak: 4) { c in "\(String(c[0..<2]))-\(String(c[2..<4])) \(digits(c[4...]))" },
+        Layout("DDSNDDDD", .vnMoto, lineBreak: 4) { c in "\(String(c[0..<2]))-\(String(c[2..<4])) \(digits(c[4...]))" },
+        Layout("DDSSDDDDD", .vnMoto, lineBreak: 4) { c in "\(String(c[0..<2]))-\(String(c[2..<4])) \(digits(c[4...]))" },
+        Layout("DDSSDDDD", .vnMoto, lineBreak: 4) { c in "\(String(c[0..<2]))-\(String(c[2..<4])) \(digits(c[4...]))" },
+    ]
+
+    /// Two-letter series that are car series, not motorbike ones (special and diplomatic).
+    static let carLetterPairs: Set<String> = ["LD", "CD", "KT", "NG", "NN", "QT", "CV", "DA", "TD", "HC", "KD"]
+    static let diplomatic: Set<String> = ["NG", "NN", "QT", "CV"]
+
+    static let vnSeries: Set<Character> = Set("ABCDEFGHKLMNPSTUVXYZ")
+    static let cnAlnum: Set<Character> = Set("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789")
+    public static let cnProvinces: Set<Character> = Set("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
+
+    /// Letters OCR gives where a digit belongs, and digits it gives where a letter belongs.
+    static let toDigit: [Character: Character] = [
+        "O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1", "J": "1", "T": "1", "Z": "2", "A": "4", "S": "5",
+        "G": "6", "B": "8",
+    ]
+    static let toLetter: [Character: Character] = [
+        "0": "D", "O": "D", "Q": "D", "8": "B", "5": "S", "2": "Z", "6": "G", "4": "A", "1": "T", "I": "T", "7": "T",
+    ]
+
+    /// Upper-cases and drops separators (`-`, `.`, `·`, spaces); `Đ` becomes `D`.
+    public static func normalise(_ text: String) -> String {
+        String(text.uppercased().replacingOccurrences(of: "Đ", with: "D").filter { $0.isLetter || $0.isNumber })
+    }
+
+    /// Fits normalised lines (one per plate line, top first) to the best layout, or nil if none fits.
+    public static func match(lines: [String]) -> Match? {
+        let text = Array(lines.joined())
+        let layouts = lines.count == 2 ? twoLine : oneLine
+        var best: Match?
+        for layout in layouts where layout.pattern.count == text.count {
+            if let lb = layout.lineBreak, lines.count == 2, lines[0].count != lb { continue }
+            // Military plates (two letters, digits) are loose enough that a repaired read is more often junk.
+            let allowed = layout.format == .vnMilitary ? 0 : maxRepairs
+            guard let (fixed, repairs) = repair(text, to: layout.pattern), repairs <= allowed else { continue }
+            guard valid(fixed, layout) else { continue }
+            var format = layout.format
+            if layout.format == .vnOneLine || layout.format == .vnMoto {
+                let pair = String(fixed[2...3])
+                if diplomatic.contains(pair) { format = .vnDiplomatic }
+                else if layout.format == .vnMoto && layout.pattern[3] == .series && carLetterPairs.contains(pair) { format = .vnTwoLine }
+            }
+            let candidate = Match(plate: String(fixed), display: layout.display(fixed), format: format, repairs: repairs)
+            if best == nil || repairs < best!.repairs { best = candidate }
+        }
+        return best
+    }
+
+    static func repair(_ text: [Character], to pattern: [Slot]) -> ([Character], Int)? {
+        var out = text, repairs = 0
+        for (i, slot) in pattern.enumerated() {
+            let c = text[i]
+            switch slot {
+            case .digit, .seriesDigit:
+                if c.isASCII && c.isNumber { continue }
+                guard let d = toDigit[c] else { return nil }
+                out[i] = d
+            case .series:
+                if vnSeries.contains(c) { continue }
+                guard let l = toLetter[c], vnSeries.contains(l) else { return nil }
+                out[i] = l
+            case .letter:
+                if c.isASCII && c.isLetter { continue }
+                guard let l = toLetter[c] else { return nil }
+                out[i] = l
+            case .cnAlnum:
+                if cnAlnum.contains(c) { continue }
+                if c == "O" { out[i] = "0" } else if c == "I" { out[i] = "1" } else { return nil }
+            case .province:
+                if cnProvinces.contains(c) { continue }
+                return nil
+            }
+            repairs += 1
+        }
+        return (out, repairs)
+    }
+
+    static func valid(_ c: [Character], _ layout: Layout) -> Bool {
+        switch layout.format {
+        case .vnOneLine, .vnTwoLine, .vnMoto:
+            guard VietnamProvinces.isIssued(String(c[0...1])) else { return false }
+            if layout.pattern[3] == .seriesDigit { return c[3] != "0" }
+            if layout.pattern[3] == .letter && layout.format == .vnOneLine {
+                return carLetterPairs.contains(String(c[2...3]))
+            }
+            return true
+        case .chinese:
+            // At most two letters among the last five.
+            return c[2...].filter { $0.isLetter }.count <= 2
+        default:
+            return true
+        }
+    }
+}
+
+/// Two-digit Vietnamese province codes as issued (Circular 79/2024/TT-BCA appendix; 80 is central agencies).
+/// Kept as data: the list changes when provinces merge.
+public enum VietnamProvinces {
+    public static let notIssued: Set<Int> = [13, 42, 44, 45, 46, 87, 91, 96]
+    public static func isIssued(_ code: String) -> Bool {
+        guard let n = Int(code), (11...99).contains(n) else { return false }
+        return !notIssued.contains(n)
+    }
+}

@@ -1,0 +1,110 @@
+import PlateWatchCore
+import Vision
+
+/// Reads a plate from a candidate region: cut lines → Tesseract per line → grammar.
+///
+/// Not thread-safe (it owns Tesseract engines): create one per worker thread, once, and keep it.
+public final class PlateReader {
+    public static let latinWhitelist = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-."
+    private let latin: TesseractEngine
+    private let settings: OCRSettings
+    private var han: TesseractEngine?
+    private var hanUnavailable = false
+    private let cutter = LineCutter()
+
+    public init(settings: OCRSettings = OCRSettings()) throws {
+        self.settings = settings
+        latin = try TesseractEngine(model: settings.model, tessdata: settings.tessdata, whitelist: Self.latinWhitelist)
+    }
+
+    /// Reads the plate inside `candidate` of a full frame; nil when nothing there fits a plate layout.
+    public func read(frame: LumaImage, candidate: PlateCandidate) -> PlateRead? {
+        guard var read = read(crop: frame.cropped(to: candidate.box)) else { return nil }
+        read.box = PixelRect(x: candidate.box.x + read.box.x, y: candidate.box.y + read.box.y,
+                             width: read.box.width, height: read.box.height)
+        return read
+    }
+
+    /// Reads a picture that is already (roughly) one plate. The result's box is relative to the crop.
+    public func read(crop: LumaImage) -> PlateRead? {
+        let lines = cutter.lines(in: crop)
+        guard !lines.isEmpty else { return nil }
+        var symbolsPerLine: [[RecognizedSymbol]] = []
+        for line in lines {
+            let symbols = latin.recognizeLine(line.image).filter { !isSeparator($0.text) }
+            symbolsPerLine.append(symbols)
+        }
+        let texts = symbolsPerLine.map { PlateGrammar.normalise($0.map(\.text).joined()) }
+        var match = PlateGrammar.match(lines: texts)
+        var symbols = symbolsPerLine.flatMap { $0 }
+        if match == nil, lines.count == 1, let chinese = readChinese(lines[0], latinSymbols: symbols) {
+            match = chinese.match
+            symbols = chinese.symbols
+        }
+        guard let match else { return nil }
+        let box = lines.dropFirst().reduce(lines[0].box) { acc, l in
+            PixelRect(x: min(acc.x, l.box.x), y: min(acc.y, l.box.y), width: max(acc.maxX, l.box.maxX) - min(acc.x, l.box.x),
+                      height: max(acc.maxY, l.box.maxY) - min(acc.y, l.box.y))
+        }
+        let confidence = Self.confidence(symbols: symbols, repairs: match.repairs)
+        return PlateRead(plate: match.plate, display: match.display, format: match.format, confidence: confidence,
+                         box: box, candidates: alternatives(match: match, symbols: symbols, lines: texts.count, best: confidence),
+                         lines: lines.count)
+    }
+
+    private func isSeparator(_ s: String) -> Bool { s == "-" || s == "." || s == "·" || s == " " }
+
+    /// Chinese plates: the province character is read by `chi_sim` limited to the 31 province characters;
+    /// the rest by the Latin engine, whose first symbol is the engine's guess at the Hanzi.
+    private func readChinese(_ line: LineCutter.Line, latinSymbols: [RecognizedSymbol]) -> (match: PlateGrammar.Match, symbols: [RecognizedSymbol])? {
+        guard latinSymbols.count >= 7, !hanUnavailable else { return nil }
+        if han == nil {
+            do {
+                han = try TesseractEngine(model: "chi_sim", tessdata: nil, whitelist: String(PlateGrammar.cnProvinces) + PlateReader.latinWhitelist)
+            } catch {
+                hanUnavailable = true
+                return nil
+            }
+        }
+        guard let han else { return nil }
+        let hanSymbols = han.recognizeLine(line.image).filter { !isSeparator($0.text) }
+        guard let first = hanSymbols.first, first.text.count == 1, PlateGrammar.cnProvinces.contains(Character(first.text)) else {
+            return nil
+        }
+        // The Latin engine may split the Hanzi into one or two symbols; take the last six as the alphanumerics.
+        let rest = Array(latinSymbols.suffix(6))
+        let text = first.text + PlateGrammar.normalise(rest.map(\.text).joined())
+        guard let match = PlateGrammar.match(lines: [text]), match.format == .chinese else { return nil }
+        return (match, [first] + rest)
+    }
+
+    /// Mean per-character confidence, lowered for each repaired character and for a weak worst character.
+    static func confidence(symbols: [RecognizedSymbol], repairs: Int) -> Double {
+        guard !symbols.isEmpty else { return 0 }
+        let mean = symbols.map(\.confidence).reduce(0, +) / Double(symbols.count)
+        let worst = symbols.map(\.confidence).min() ?? 0
+        let value = (0.7 * mean + 0.3 * worst) * (1 - 0.15 * Double(repairs))
+        return (value * 1000).rounded() / 1000
+    }
+
+    /// Top-N: the best read plus single-character swaps at the least sure positions that still fit a layout.
+    private func alternatives(match: PlateGrammar.Match, symbols: [RecognizedSymbol], lines: Int, best: Double) -> [PlateAlternative] {
+        var result = [PlateAlternative(plate: match.plate, confidence: best)]
+        let chars = Array(match.plate)
+        guard symbols.count == chars.count else { return result }
+        let order = symbols.indices.sorted { symbols[$0].confidence < symbols[$1].confidence }
+        for i in order.prefix(3) {
+            for (alt, altConfidence) in symbols[i].alternatives.prefix(2) where alt.count == 1 {
+                var swapped = chars
+                swapped[i] = Character(alt)
+                let text = String(swapped)
+                let split = lines == 2 ? [String(text.prefix(match.display.split(separator: " ")[0].filter { $0.isLetter || $0.isNumber }.count)),
+                                          String(text.dropFirst(match.display.split(separator: " ")[0].filter { $0.isLetter || $0.isNumber }.count))] : [text]
+                guard let m = PlateGrammar.match(lines: split), m.plate != match.plate,
+                      !result.contains(where: { $0.plate == m.plate }) else { continue }
+                result.append(PlateAlternative(plate: m.plate, confidence: (best * altConfidence * 1000).rounded() / 1000))
+            }
+        }
+        return Array(result.prefix(4))
+    }
+}

@@ -1,0 +1,94 @@
+import CTesseract
+import Foundation
+import PlateWatchCore
+
+// The only file that touches Tesseract's C API. `TesseractEngine` owns one TessBaseAPI and frees it.
+// A TessBaseAPI is not thread-safe: each worker thread creates its own engines once and keeps them.
+
+/// One recognised character, with the engine's alternatives for the same position.
+public struct RecognizedSymbol: Sendable, Equatable {
+    public var text: String
+    /// 0…1.
+    public var confidence: Double
+    /// Other characters the engine considered here, best first, with 0…1 confidences.
+    public var alternatives: [(String, Double)]
+
+    public static func == (a: RecognizedSymbol, b: RecognizedSymbol) -> Bool {
+        a.text == b.text && a.confidence == b.confidence && a.alternatives.map(\.0) == b.alternatives.map(\.0)
+    }
+}
+
+public final class TesseractEngine {
+    private let handle: OpaquePointer
+    public let model: String
+
+    /// - Parameters:
+    ///   - model: a language name found in `tessdata` (`eng`, `chi_sim`, `plate`) or a path to a `.traineddata` file.
+    ///   - whitelist: the only characters the engine may output.
+    public init(model: String, tessdata: String? = nil, whitelist: String? = nil) throws {
+        var datapath = tessdata
+        var language = model
+        if model.hasSuffix(".traineddata") {
+            guard FileManager.default.fileExists(atPath: model) else {
+                throw PlateWatchError(.ocrModel, subject: model, message: "OCR model file not found",
+                                      hint: "give a path to a .traineddata file, or `eng`")
+            }
+            let url = URL(fileURLWithPath: model)
+            datapath = url.deletingLastPathComponent().path
+            language = url.deletingPathExtension().lastPathComponent
+        }
+        guard let api = TessBaseAPICreate() else {
+            throw PlateWatchError(.ocrModel, subject: model, message: "could not create a Tesseract engine")
+        }
+        if TessBaseAPIInit3(api, datapath, language) != 0 {
+            TessBaseAPIDelete(api)
+            throw PlateWatchError(.ocrModel, subject: model, message: "Tesseract could not load the model \"\(language)\"",
+                                  hint: "install tesseract-ocr-\(language) or set ocr.tessdata to the folder holding \(language).traineddata")
+        }
+        handle = api
+        self.model = model
+        // A single text line per image: plate lines are cut before they reach the engine.
+        TessBaseAPISetPageSegMode(api, PSM_SINGLE_LINE)
+        if let whitelist { _ = TessBaseAPISetVariable(api, "tessedit_char_whitelist", whitelist) }
+        // Ask the LSTM decoder for per-character alternatives (top-N candidates).
+        _ = TessBaseAPISetVariable(api, "lstm_choice_mode", "2")
+        // Lines are rendered at a fixed glyph height; a stated resolution stops Tesseract guessing one.
+        _ = TessBaseAPISetVariable(api, "user_defined_dpi", "300")
+    }
+
+    deinit {
+        TessBaseAPIEnd(handle)
+        TessBaseAPIDelete(handle)
+    }
+
+    /// Reads one text line image; returns its characters in reading order.
+    public func recognizeLine(_ image: LumaImage) -> [RecognizedSymbol] {
+        guard image.width > 0, image.height > 0 else { return [] }
+        image.pixels.withUnsafeBufferPointer { buffer in
+            TessBaseAPISetImage(handle, buffer.baseAddress, Int32(image.width), Int32(image.height), 1, Int32(image.width))
+            _ = TessBaseAPIRecognize(handle, nil)
+        }
+        defer { TessBaseAPIClear(handle) }
+        guard let iterator = TessBaseAPIGetIterator(handle) else { return [] }
+        defer { TessResultIteratorDelete(iterator) }
+        var symbols: [RecognizedSymbol] = []
+        repeat {
+            guard let raw = TessResultIteratorGetUTF8Text(iterator, RIL_SYMBOL) else { continue }
+            let text = String(cString: raw)
+            TessDeleteText(raw)
+            let confidence = Double(TessResultIteratorConfidence(iterator, RIL_SYMBOL)) / 100
+            var alternatives: [(String, Double)] = []
+            if let choices = TessResultIteratorGetChoiceIterator(iterator) {
+                repeat {
+                    if let c = TessChoiceIteratorGetUTF8Text(choices) {
+                        let alt = String(cString: c)
+                        if alt != text { alternatives.append((alt, Double(TessChoiceIteratorConfidence(choices)) / 100)) }
+                    }
+                } while TessChoiceIteratorNext(choices) != 0
+                TessChoiceIteratorDelete(choices)
+            }
+            symbols.append(RecognizedSymbol(text: text, confidence: max(0, min(1, confidence)), alternatives: alternatives))
+        } while TessResultIteratorNext(iterator, RIL_SYMBOL) != 0
+        return symbols
+    }
+}

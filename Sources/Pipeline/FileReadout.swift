@@ -1,0 +1,53 @@
+import Foundation
+import Ingest
+import PlateWatchCore
+import Tracking
+
+/// The plates found in one image or video file: what `platewatch read --json` prints per file.
+public struct FileReadout: Sendable, Codable {
+    public struct Plate: Sendable, Codable, Equatable {
+        public var plate: String
+        public var display: String
+        public var format: PlateFormat
+        public var confidence: Double
+        public var box: PixelRect
+        public var candidates: [PlateAlternative]
+    }
+    public var file: String
+    public var plates: [Plate]
+    public var ms: Double
+
+    /// Reads every frame of `path`. A still gives each plate found in it; a video gives one plate per
+    /// tracked vehicle (frame reads voted together as in `run`, at least one agreeing read).
+    public static func read(path: String, analyzer: FrameAnalyzer) throws -> FileReadout {
+        let started = DispatchTime.now()
+        let reader = try MediaReader(url: path, camera: path)
+        var plates: [Plate] = []
+        var frames = 0
+        var singleFrameReads: [PlateRead] = []
+        while let frame = try reader.next() {
+            frames += 1
+            let result = analyzer.analyse(frame)
+            if frames == 1 { singleFrameReads = result.reads }
+            plates += result.passages.map(Plate.init)
+        }
+        plates += analyzer.finish().map(Plate.init)
+        if frames == 1 {
+            plates = singleFrameReads.map { Plate(plate: $0.plate, display: $0.display, format: $0.format,
+                                                  confidence: $0.confidence, box: $0.box, candidates: $0.candidates) }
+        }
+        if frames == 0 {
+            throw PlateWatchError(.corruptMedia, subject: path, message: "no picture could be decoded",
+                                  hint: "the file may be truncated or empty")
+        }
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+        return FileReadout(file: path, plates: plates, ms: (ms * 10).rounded() / 10)
+    }
+}
+
+extension FileReadout.Plate {
+    init(_ p: Passage) {
+        self.init(plate: p.plate, display: p.display, format: p.format, confidence: p.confidence, box: p.box,
+                  candidates: p.candidates)
+    }
+}

@@ -1,0 +1,139 @@
+import Delivery
+import Foundation
+import Ingest
+import Logging
+import PlateWatchCore
+import Tracking
+
+/// What a run did, per camera.
+public struct RunSummary: Sendable {
+    public struct CameraResult: Sendable {
+        public var camera: String
+        public var frames: Int
+        public var reads: Int
+        public var events: Int
+        public var seconds: Double
+        public var error: PlateWatchError?
+    }
+    public var cameras: [CameraResult]
+    public var events: Int
+    public var failed: [PlateWatchError] { cameras.compactMap(\.error) }
+}
+
+/// Runs every configured camera until its source ends (files) or the task is cancelled (live sources).
+///
+/// Each camera decodes and analyses on its own thread (Tesseract engines are per thread); events cross
+/// to the async world through one stream and are published in arrival order. A camera that fails is
+/// reported with a typed error and the others keep running.
+public struct PipelineRunner: Sendable {
+    public let config: Config
+    public let logger: Logger
+
+    public init(config: Config, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    enum Message: Sendable {
+        case event(PlateEvent)
+        case done(RunSummary.CameraResult)
+    }
+
+    public func makeSinks() throws -> [any EventSink] {
+        try config.sinks.map { sink -> any EventSink in
+            switch sink {
+            case .jsonl(let path): return try JSONLSink(path: path)
+            case .stdout: return StdoutSink()
+            }
+        }
+    }
+
+    public func run(extraSinks: [any EventSink] = []) async throws -> RunSummary {
+        let outbox = try Outbox(path: config.store)
+        let publisher = EventPublisher(outbox: outbox, sinks: try makeSinks() + extraSinks, logger: logger)
+        try await publisher.redeliverPending()
+
+        let (stream, continuation) = AsyncStream<Message>.makeStream()
+        let stop = StopFlag()
+        for camera in config.cameras {
+            let thread = Thread { [config, logger] in
+                let result = Self.runCamera(camera, config: config, logger: logger, stop: stop) { continuation.yield(.event($0)) }
+                continuation.yield(.done(result))
+            }
+            thread.name = "camera \(camera.id)"
+            thread.start()
+        }
+
+        var results: [RunSummary.CameraResult] = []
+        var events = 0
+        await withTaskCancellationHandler {
+            for await message in stream {
+                switch message {
+                case .event(let event):
+                    do {
+                        try await publisher.publish(event)
+                        events += 1
+                    } catch {
+                        logger.error("could not store an event", metadata: ["error": "\(error)", "camera.id": "\(event.camera)"])
+                    }
+                case .done(let result):
+                    results.append(result)
+                    if results.count == config.cameras.count { continuation.finish() }
+                }
+            }
+        } onCancel: {
+            stop.set()
+        }
+        return RunSummary(cameras: results.sorted { $0.camera < $1.camera }, events: events)
+    }
+
+    static func runCamera(_ camera: CameraConfig, config: Config, logger: Logger, stop: StopFlag,
+                          emit: (PlateEvent) -> Void) -> RunSummary.CameraResult {
+        var logger = logger
+        logger[metadataKey: "camera.id"] = "\(camera.id)"
+        let started = Date()
+        var result = RunSummary.CameraResult(camera: camera.id, frames: 0, reads: 0, events: 0, seconds: 0, error: nil)
+        do {
+            let reader = try MediaReader(url: camera.url, camera: camera.id)
+            let analyzer = try FrameAnalyzer(ocr: config.ocr, tracking: config.tracking)
+            logger.info("camera opened", metadata: ["width": "\(reader.width)", "height": "\(reader.height)"])
+            let publish = { (passage: Passage) in
+                emit(PlateEvent(passage, camera: camera, site: config.site))
+                result.events += 1
+            }
+            while !stop.isSet, let frame = try reader.next() {
+                result.frames += 1
+                analyzer.analyse(frame).passages.forEach(publish)
+            }
+            analyzer.finish().forEach(publish)
+            result.reads = analyzer.readsMade
+        } catch let error as PlateWatchError {
+            logger.error("camera failed", metadata: ["error": "\(error)"])
+            result.error = error
+        } catch {
+            result.error = PlateWatchError(.internalFailure, subject: camera.id, message: "\(error)")
+        }
+        result.seconds = Date().timeIntervalSince(started)
+        logger.info("camera finished", metadata: ["frames": "\(result.frames)", "events": "\(result.events)"])
+        return result
+    }
+}
+
+/// Set once from the async side, polled per frame by camera threads.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}
+
+extension PlateEvent {
+    public init(_ passage: Passage, camera: CameraConfig, site: String) {
+        self.init(
+            site: site, camera: camera.id, group: camera.group, role: camera.role, plate: passage.plate,
+            display: passage.display, format: passage.format, confidence: passage.confidence,
+            firstSeen: passage.firstSeen, lastSeen: passage.lastSeen,
+            mediaTime: camera.isFile ? MediaSpan(first: passage.firstMedia.seconds, last: passage.lastMedia.seconds) : nil,
+            box: passage.box, votes: passage.votes, reads: passage.reads, candidates: passage.candidates)
+    }
+}

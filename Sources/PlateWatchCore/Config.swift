@@ -1,0 +1,73 @@
+/// What a camera watches; journeys (entry → yard-in → yard-out → exit) are built from these roles.
+public enum CameraRole: String, Sendable, Codable, CaseIterable {
+    case entry
+    case exit
+    case yardIn = "yard-in"
+    case yardOut = "yard-out"
+}
+
+/// The whole run configuration: one value tree, validated once at start (`ConfigLoader`).
+/// Each default below is what an omitted key means.
+public struct Config: Sendable, Equatable {
+    /// Names the crossing in every event. Required.
+    public var site: String
+    /// SQLite file holding the outbox of events. Default `./var/platewatch.sqlite`.
+    public var store: String = "./var/platewatch.sqlite"
+    public var ocr: OCRSettings = OCRSettings()
+    public var tracking: TrackingSettings = TrackingSettings()
+    public var cameras: [CameraConfig]
+    /// Where events go besides the outbox. Default: none (the outbox still keeps them).
+    public var sinks: [SinkConfig] = []
+
+    public init(site: String, cameras: [CameraConfig]) {
+        self.site = site
+        self.cameras = cameras
+    }
+}
+
+public struct CameraConfig: Sendable, Equatable {
+    /// Unique across the config; names the camera in events, logs and errors.
+    public var id: String
+    /// `rtsp://…`, `http(s)://…`, or a file path (relative paths are resolved against the working directory).
+    public var url: String
+    /// Cameras that watch one lane share a group. Default: the camera's id.
+    public var group: String
+    /// Default `entry`.
+    public var role: CameraRole = .entry
+
+    public init(id: String, url: String, group: String? = nil, role: CameraRole = .entry) {
+        self.id = id
+        self.url = url
+        self.group = group ?? id
+        self.role = role
+    }
+
+    /// Files are read to the end as fast as possible and never drop a frame; the rest are live.
+    public var isFile: Bool { !url.contains("://") || url.hasPrefix("file://") }
+}
+
+public struct OCRSettings: Sendable, Equatable {
+    /// `plate` (models/plate.traineddata, once trained), `eng` (Tesseract's stock model) or a path to a
+    /// `.traineddata` file. Default `eng` until the plate model lands.
+    public var model: String = "eng"
+    /// Folder with `<model>.traineddata` files when `model` is a name. Default: Debian's tessdata folder.
+    public var tessdata: String? = nil
+    public init() {}
+}
+
+public struct TrackingSettings: Sendable, Equatable {
+    /// Reads that must agree before a passage is published. Default 2: one stray read is never an event.
+    public var minVotes: Int = 2
+    /// A track ends after this many seconds without a sighting. Default 0.5 s.
+    public var trackTimeout: Double = 0.5
+    /// Once this many reads agree, the track's later frames are located but not read again. Default 5.
+    public var settleVotes: Int = 5
+    public init() {}
+}
+
+public enum SinkConfig: Sendable, Equatable {
+    /// One JSON object per line, appended and flushed per event.
+    case jsonl(path: String)
+    /// One JSON object per line on standard output.
+    case stdout
+}

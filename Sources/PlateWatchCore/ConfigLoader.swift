@@ -1,0 +1,146 @@
+import Foundation
+import Yams
+
+/// Reads and validates a YAML config, naming the key and line of anything wrong and what was expected.
+public enum ConfigLoader {
+    public static func load(path: String) throws -> Config {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PlateWatchError(.fileNotFound, subject: path, message: "config file not found or unreadable",
+                                  hint: "pass the path of a YAML file, e.g. config/demo.yaml")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), source: path)
+    }
+
+    public static func parse(_ yaml: String, source: String = "config") throws -> Config {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw PlateWatchError(.config, subject: source, message: "not valid YAML: \(error)", hint: "fix the YAML syntax")
+        }
+        guard let root else {
+            throw PlateWatchError(.config, subject: source, message: "the file is empty", hint: "a config needs at least `site:` and `cameras:`")
+        }
+        return try ConfigReader(source: source).config(root)
+    }
+}
+
+/// Walks the YAML node tree by hand (not `Codable`) so every message can carry a line number.
+struct ConfigReader {
+    let source: String
+
+    func fail(_ node: Node?, _ key: String, _ message: String) -> PlateWatchError {
+        let line = node?.mark.map { " (line \($0.line))" } ?? ""
+        return PlateWatchError(.config, subject: "\(source): \(key)\(line)", message: message)
+    }
+
+    /// The mapping's entries, rejecting keys outside `allowed` so a typo is never silently ignored.
+    func mapping(_ node: Node, _ path: String, allowed: [String]) throws -> [String: Node] {
+        guard case .mapping(let map) = node else {
+            throw fail(node, path, "expected a mapping of keys (\(allowed.joined(separator: ", ")))")
+        }
+        var result: [String: Node] = [:]
+        for (keyNode, value) in map {
+            guard let key = keyNode.string else { throw fail(keyNode, path, "keys must be plain words") }
+            let full = path.isEmpty ? key : "\(path).\(key)"
+            guard allowed.contains(key) else {
+                throw fail(keyNode, full, "unknown key; expected one of: \(allowed.joined(separator: ", "))")
+            }
+            guard result[key] == nil else { throw fail(keyNode, full, "key given twice") }
+            result[key] = value
+        }
+        return result
+    }
+
+    func string(_ node: Node?, _ path: String) throws -> String? {
+        guard let node else { return nil }
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+            throw fail(node, path, "expected a non-empty text value")
+        }
+        return scalar.string
+    }
+
+    func requiredString(_ map: [String: Node], _ key: String, _ path: String, parent: Node) throws -> String {
+        guard let value = try string(map[key], path.isEmpty ? key : "\(path).\(key)") else {
+            throw fail(parent, path.isEmpty ? key : "\(path).\(key)", "missing; this key is required")
+        }
+        return value
+    }
+
+    func number(_ node: Node?, _ path: String, range: ClosedRange<Double>) throws -> Double? {
+        guard let node else { return nil }
+        guard let value = node.float ?? node.int.map(Double.init), range.contains(value) else {
+            throw fail(node, path, "expected a number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func config(_ root: Node) throws -> Config {
+        let map = try mapping(root, "", allowed: ["site", "store", "ocr", "tracking", "cameras", "sinks"])
+        let site = try requiredString(map, "site", "", parent: root)
+        guard let camerasNode = map["cameras"] else { throw fail(root, "cameras", "missing; list at least one camera") }
+        guard case .sequence(let cameraNodes) = camerasNode, !cameraNodes.isEmpty else {
+            throw fail(camerasNode, "cameras", "expected a list of at least one camera (id, url, group, role)")
+        }
+        var cameras: [CameraConfig] = []
+        var lineOfId: [String: Int] = [:]
+        for (index, node) in cameraNodes.enumerated() {
+            let camera = try self.camera(node, "cameras[\(index)]")
+            if let earlier = lineOfId[camera.id] {
+                throw fail(node, "cameras[\(index)].id", "camera id \"\(camera.id)\" is already used on line \(earlier); ids must be unique")
+            }
+            lineOfId[camera.id] = node.mark?.line ?? 0
+            cameras.append(camera)
+        }
+        var config = Config(site: site, cameras: cameras)
+        if let store = try string(map["store"], "store") { config.store = store }
+        if let node = map["ocr"] { config.ocr = try ocr(node) }
+        if let node = map["tracking"] { config.tracking = try tracking(node) }
+        if let node = map["sinks"] {
+            guard case .sequence(let sinkNodes) = node else { throw fail(node, "sinks", "expected a list of sinks") }
+            config.sinks = try sinkNodes.enumerated().map { try sink($1, "sinks[\($0)]") }
+        }
+        return config
+    }
+
+    func camera(_ node: Node, _ path: String) throws -> CameraConfig {
+        let map = try mapping(node, path, allowed: ["id", "url", "group", "role"])
+        let id = try requiredString(map, "id", path, parent: node)
+        let url = try requiredString(map, "url", path, parent: node)
+        var camera = CameraConfig(id: id, url: url, group: try string(map["group"], "\(path).group"))
+        if let role = try string(map["role"], "\(path).role") {
+            guard let parsed = CameraRole(rawValue: role) else {
+                let roles = CameraRole.allCases.map(\.rawValue).joined(separator: " | ")
+                throw fail(map["role"], "\(path).role", "unknown role \"\(role)\"; expected \(roles)")
+            }
+            camera.role = parsed
+        }
+        return camera
+    }
+
+    func ocr(_ node: Node) throws -> OCRSettings {
+        let map = try mapping(node, "ocr", allowed: ["model", "tessdata"])
+        var ocr = OCRSettings()
+        if let model = try string(map["model"], "ocr.model") { ocr.model = model }
+        ocr.tessdata = try string(map["tessdata"], "ocr.tessdata")
+        return ocr
+    }
+
+    func tracking(_ node: Node) throws -> TrackingSettings {
+        let map = try mapping(node, "tracking", allowed: ["min_votes", "track_timeout", "settle_votes"])
+        var tracking = TrackingSettings()
+        if let v = try number(map["min_votes"], "tracking.min_votes", range: 1...100) { tracking.minVotes = Int(v) }
+        if let v = try number(map["track_timeout"], "tracking.track_timeout", range: 0.04...60) { tracking.trackTimeout = v }
+        if let v = try number(map["settle_votes"], "tracking.settle_votes", range: 1...1000) { tracking.settleVotes = Int(v) }
+        return tracking
+    }
+
+    func sink(_ node: Node, _ path: String) throws -> SinkConfig {
+        let map = try mapping(node, path, allowed: ["type", "path"])
+        switch try requiredString(map, "type", path, parent: node) {
+        case "jsonl": return .jsonl(path: try requiredString(map, "path", path, parent: node))
+        case "stdout": return .stdout
+        case let other: throw fail(map["type"], "\(path).type", "unknown sink type \"\(other)\"; expected jsonl | stdout")
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import PlateWatchCore
+
+/// Finds plate-like regions in a full frame.
+///
+/// Plates are dense clusters of short vertical strokes: characters give many strong left/right edges
+/// in a small box, while car bodies, bumpers and grilles give long or horizontal ones. The locator
+/// works on a half-size picture: vertical-edge map → threshold → close gaps between characters along
+/// rows and between the two lines of a 2-line plate → blobs with plate-like size, shape and density.
+/// Candidates are only proposals; `OCR` verifies them by their characters and the plate grammar.
+public struct PlateLocator: Sendable {
+    public struct Settings: Sendable {
+        /// Smallest plate width to look for, in full-frame pixels (≈ 8 characters of 8 px).
+        public var minPlateWidth = 48
+        /// Largest share of the frame width a plate may take.
+        public var maxPlateWidthShare = 0.6
+        /// Lower bound of the edge threshold; the scene's mean edge strength raises it in busy scenes.
+        public var minEdgeThreshold: UInt8 = 28
+        /// Proposals handed to OCR per frame, strongest first; each costs a Tesseract call.
+        public var maxCandidates = 4
+        public init() {}
+    }
+
+    public var settings: Settings
+    public init(settings: Settings = Settings()) { self.settings = settings }
+
+    public func locate(in frame: LumaImage) -> [PlateCandidate] {
+        guard frame.width >= 64, frame.height >= 32 else { return [] }
+        let small = Kernels.downscale2x(frame)
+        let edges = Kernels.horizontalGradient(small)
+        let mean = Kernels.mean(edges)
+        let t = UInt8(clamping: max(Int(settings.minEdgeThreshold), Int(mean * 4)))
+        let binary = Kernels.threshold(edges, t)
+        // Close along rows (gaps between strokes and characters ≈ 4 half-size pixels), then bridge the
+        // gap between the two lines of a 2-line plate with a short vertical close.
+        let rowsClosed = Kernels.rowMorphology(Kernels.rowMorphology(binary, radius: 4, dilate: true), radius: 4, dilate: false)
+        let closed = Kernels.columnMorphology(Kernels.columnMorphology(rowsClosed, radius: 2, dilate: true), radius: 1, dilate: false)
+        let labeling = ComponentLabeling(closed)
+
+        let minW = settings.minPlateWidth / 2
+        let maxW = Int(Double(small.width) * settings.maxPlateWidthShare)
+        var blobs: [(box: PixelRect, score: Double)] = []
+        for c in labeling.components {
+            let b = c.box
+            guard b.width >= minW / 2, b.width <= maxW, b.height >= 5 else { continue }
+            let aspect = Double(b.width) / Double(b.height)
+            // 1-line plates ≈ 4.7:1, 2-line car ≈ 2:1, motorbike ≈ 1.36:1; allow for tilt and partial closing.
+            guard aspect >= 0.9, aspect <= 8 else { continue }
+            let fill = Double(c.pixelCount) / Double(b.area)
+            guard fill >= 0.25 else { continue }
+            let density = edgeDensity(binary, b)
+            guard density >= 0.12 else { continue }
+            blobs.append((b, min(1, density * fill * 2)))
+        }
+        var found = blobs.map { blob in (box: blob.box, score: blob.score) }
+        found += stackedPairs(blobs)
+        let candidates = found.compactMap { blob -> PlateCandidate? in
+            // Pad: the closed blob hugs the strokes, the plate's border and margin lie just outside.
+            let padX = max(3, blob.box.width / 8), padY = max(3, blob.box.height / 4)
+            let box = blob.box.insetBy(dx: -padX, dy: -padY).scaled(by: 2).clipped(width: frame.width, height: frame.height)
+            guard box.width >= settings.minPlateWidth else { return nil }
+            return PlateCandidate(box: box, score: blob.score)
+        }
+        return Array(candidates.sorted { $0.score > $1.score }.prefix(settings.maxCandidates))
+    }
+
+    /// The two lines of a 2-line plate often close into separate blobs: one above the other, about as
+    /// wide, a gap smaller than a line. Each such pair is also proposed as one plate, ranked above its parts.
+    private func stackedPairs(_ blobs: [(box: PixelRect, score: Double)]) -> [(box: PixelRect, score: Double)] {
+        var pairs: [(box: PixelRect, score: Double)] = []
+        for top in blobs {
+            for bottom in blobs where bottom.box.y > top.box.y {
+                let a = top.box, b = bottom.box
+                let gap = b.y - a.maxY
+                guard gap >= 0, gap < min(a.height, b.height) else { continue }
+                let overlap = min(a.maxX, b.maxX) - max(a.x, b.x)
+                guard overlap > min(a.width, b.width) * 2 / 3 else { continue }
+                let ratio = Double(a.height) / Double(b.height)
+                guard ratio > 0.6, ratio < 1.7 else { continue }
+                let x0 = min(a.x, b.x), x1 = max(a.maxX, b.maxX)
+                pairs.append((PixelRect(x: x0, y: a.y, width: x1 - x0, height: b.maxY - a.y), min(1, max(top.score, bottom.score) + 0.05)))
+            }
+        }
+        return pairs
+    }
+
+    /// Share of set pixels of the raw edge mask inside `box`.
+    private func edgeDensity(_ mask: LumaImage, _ box: PixelRect) -> Double {
+        var n = 0
+        for y in box.y..<box.maxY {
+            let row = y * mask.width
+            for x in box.x..<box.maxX where mask.pixels[row + x] != 0 { n += 1 }
+        }
+        return Double(n) / Double(max(1, box.area))
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OCR
+import Pipeline
+import PlateWatchCore
+
+@main
+struct PlateWatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "platewatch",
+        abstract: "Edge licence-plate reader: cameras in, one plate event per vehicle out.",
+        subcommands: [Run.self, Read.self, ValidateConfig.self])
+}
+
+/// Shared by subcommands: logs to stderr so stdout stays machine-readable.
+enum Setup {
+    static func logger(verbose: Bool) -> Logger {
+        // Tesseract's OpenMP threads would fight the per-camera threads for 2 cores.
+        setenv("OMP_THREAD_LIMIT", "1", 0)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = verbose ? .debug : .notice
+            return handler
+        }
+        return Logger(label: "platewatch")
+    }
+
+    static func fail(_ error: Error) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        return ExitCode(2)
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the pipeline for every camera in a config file.")
+
+    @Option(name: .long, help: "YAML config file. Without it: every clip in testvideos/ is a camera, events go to ./var/events.jsonl.")
+    var config: String?
+    @Option(name: .long, help: "OCR model: eng, a name in tessdata, or a .traineddata path (overrides ocr.model).")
+    var ocrModel: String?
+    @Flag(name: .long, help: "Also print each event on stdout.") var print = false
+    @Flag(name: .long, help: "Log at debug level.") var verbose = false
+
+    func run() async throws {
+        let logger = Setup.logger(verbose: verbose)
+        var cfg: Config
+        do { cfg = try config.map(ConfigLoader.load(path:)) ?? Config.builtInDemo(footage: "testvideos") } catch { throw Setup.fail(error) }
+        if let ocrModel { cfg.ocr.model = ocrModel }
+        if print && !cfg.sinks.contains(.stdout) { cfg.sinks.append(.stdout) }
+        let summary: RunSummary
+        do { summary = try await PipelineRunner(config: cfg, logger: logger).run() } catch { throw Setup.fail(error) }
+        for camera in summary.cameras {
+            let status = camera.error.map { "FAILED: \($0)" } ?? "ok"
+            FileHandle.standardError.write(Data(
+                "camera \(camera.camera): \(camera.frames) frames, \(camera.events) events, \(String(format: "%.1f", camera.seconds)) s — \(status)\n".utf8))
+        }
+        if !summary.failed.isEmpty { throw ExitCode(1) }
+    }
+}
+
+struct Read: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Read the plates in image or video files.")
+
+    @Argument(help: "JPEG/PNG images or video files.") var files: [String]
+    @Flag(name: .long, help: "One JSON object per file.") var json = false
+    @Option(name: .long, help: "OCR model: eng, a name in tessdata, or a .traineddata path.") var ocrModel: String = "eng"
+    @Option(name: .long, help: "Agreeing frame reads a video plate needs.") var minVotes: Int = 1
+
+    func run() async throws {
+        _ = Setup.logger(verbose: false)
+        var ocr = OCRSettings()
+        ocr.model = ocrModel
+        var tracking = TrackingSettings()
+        tracking.minVotes = minVotes
+        var failures = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for file in files {
+            do {
+                let analyzer = try FrameAnalyzer(ocr: ocr, tracking: tracking)
+                let readout = try FileReadout.read(path: file, analyzer: analyzer)
+                if json {
+                    Swift.print(String(decoding: try encoder.encode(readout), as: UTF8.self))
+                } else {
+                    let plates = readout.plates.map { "\($0.display) (\($0.format.rawValue), \(String(format: "%.2f", $0.confidence)))" }
+                    Swift.print("\(file): \(plates.isEmpty ? "no plate" : plates.joined(separator: ", "))  [\(readout.ms) ms]")
+                }
+            } catch {
+                failures += 1
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            }
+        }
+        if failures > 0 { throw ExitCode(2) }
+    }
+}
+
+struct ValidateConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "validate-config", abstract: "Check a config file and explain any error.")
+
+    @Argument(help: "YAML config file.") var file: String
+
+    func run() throws {
+        do {
+            let config = try ConfigLoader.load(path: file)
+            Swift.print("\(file): ok — site \(config.site), \(config.cameras.count) camera(s), \(config.sinks.count) sink(s)")
+        } catch {
+            throw Setup.fail(error)
+        }
+    }
+}

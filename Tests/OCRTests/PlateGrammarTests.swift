@@ -1,0 +1,49 @@
+import OCR
+import PlateWatchCore
+import Testing
+
+@Suite struct PlateGrammarTests {
+    func match(_ lines: String...) -> PlateGrammar.Match? { PlateGrammar.match(lines: lines.map(PlateGrammar.normalise)) }
+
+    @Test func validVietnamesePlates() {
+        #expect(match("51F-678.90") == .init(plate: "51F67890", display: "51F-678.90", format: .vnOneLine, repairs: 0))
+        #expect(match("29A-1234")?.display == "29A-1234")
+        #expect(match("51F", "678.90") == .init(plate: "51F67890", display: "51F 678.90", format: .vnTwoLine, repairs: 0))
+        #expect(match("59-X1", "328.17") == .init(plate: "59X132817", display: "59-X1 328.17", format: .vnMoto, repairs: 0))
+        #expect(match("29-AA", "123.45")?.format == .vnMoto, "two-letter motorbike series since 2023")
+        #expect(match("80LD-123.45")?.format == .vnOneLine)
+        #expect(match("80NG-123.45")?.format == .vnDiplomatic)
+        #expect(match("KA-12-34") == .init(plate: "KA1234", display: "KA-12-34", format: .vnMilitary, repairs: 0))
+    }
+
+    @Test func validChinesePlates() {
+        #expect(match("桂A·12345") == .init(plate: "桂A12345", display: "桂A·12345", format: .chinese, repairs: 0))
+        #expect(match("云A·B1234")?.format == .chinese)
+        #expect(match("桂A·ABC12") == nil, "at most two letters among the five")
+        #expect(match("A·12345") == nil)
+    }
+
+    @Test func positionAwareRepair() {
+        #expect(match("51F-6789O")?.plate == "51F67890", "O in a digit position is 0")
+        #expect(match("S1F-678.90")?.plate == "51F67890", "S in the province position is 5")
+        #expect(match("518-678.90")?.plate == "51B67890", "8 in the series position is B")
+        #expect(match("29O-1234")?.plate == "29D1234", "O is never a series letter; D is")
+        #expect(match("5IF-678.9O")?.repairs == 2)
+        #expect(match("SIF-6B7.9O") == nil, "more than two repairs is not a plate")
+    }
+
+    @Test func textThatIsNoPlateIsRejected() {
+        for text in ["KIEMDICH", "STOP", "HAIQUAN", "12345678901", "13A-123.45", "51W-678.90", "51F678", "AB-12-3S", ""] {
+            #expect(match(text) == nil, "\(text)")
+        }
+        #expect(match("51F", "67") == nil)
+        #expect(match("59-X1", "ABC.DE") == nil)
+        #expect(match("51I-678.90")?.plate == "51T67890", "I is never a series letter: a confusion to repair")
+    }
+
+    @Test func normalisationDropsSeparatorsAndDStroke() {
+        #expect(PlateGrammar.normalise("51f-678.90") == "51F67890")
+        #expect(PlateGrammar.normalise("29-Đ1 123.45") == "29D112345")
+        #expect(PlateGrammar.normalise("桂A·12345") == "桂A12345")
+    }
+}

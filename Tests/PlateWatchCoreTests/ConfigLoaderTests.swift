@@ -1,0 +1,76 @@
+import PlateWatchCore
+import Testing
+
+@Suite struct ConfigLoaderTests {
+    let valid = """
+        site: lethanh
+        store: ./var/test.sqlite
+        cameras:
+          - id: barrier1-in
+            url: rtsp://127.0.0.1:8554/cam1
+            group: barrier1
+            role: entry
+          - id: yard-gate
+            url: testvideos/clip.mp4
+            role: yard-in
+        sinks:
+          - type: jsonl
+            path: ./var/events.jsonl
+        """
+
+    @Test func parsesTheDocumentedExample() throws {
+        let config = try ConfigLoader.parse(valid)
+        #expect(config.site == "lethanh")
+        #expect(config.store == "./var/test.sqlite")
+        #expect(config.cameras.count == 2)
+        #expect(config.cameras[0] == CameraConfig(id: "barrier1-in", url: "rtsp://127.0.0.1:8554/cam1", group: "barrier1", role: .entry))
+        #expect(config.cameras[1].group == "yard-gate", "group defaults to the camera id")
+        #expect(config.cameras[1].role == .yardIn)
+        #expect(config.cameras[1].isFile && !config.cameras[0].isFile)
+        #expect(config.sinks == [.jsonl(path: "./var/events.jsonl")])
+        #expect(config.tracking.minVotes == 2)
+    }
+
+    @Test func unknownKeyNamesTheKeyAndLine() {
+        let yaml = valid.replacingOccurrences(of: "    role: entry", with: "    rol: entry")
+        let error = #expect(throws: PlateWatchError.self) { try ConfigLoader.parse(yaml) }
+        #expect(error?.code == .config)
+        #expect(error?.subject.contains("cameras[0].rol (line 7)") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("expected one of: id, url, group, role") == true)
+    }
+
+    @Test func duplicateCameraIdIsRejected() {
+        let yaml = valid.replacingOccurrences(of: "id: yard-gate", with: "id: barrier1-in")
+        let error = #expect(throws: PlateWatchError.self) { try ConfigLoader.parse(yaml) }
+        #expect(error?.message.contains("already used on line 4") == true, "\(String(describing: error))")
+    }
+
+    @Test func missingSiteAndEmptyCamerasAreExplained() {
+        let noSite = #expect(throws: PlateWatchError.self) { try ConfigLoader.parse("cameras:\n  - id: a\n    url: x.mp4\n") }
+        #expect(noSite?.subject.contains("site") == true)
+        #expect(noSite?.message.contains("required") == true)
+        let noCameras = #expect(throws: PlateWatchError.self) { try ConfigLoader.parse("site: s\ncameras: []\n") }
+        #expect(noCameras?.subject.contains("cameras (line 2)") == true, "\(String(describing: noCameras))")
+    }
+
+    @Test func badValuesSayWhatIsExpected() {
+        let role = #expect(throws: PlateWatchError.self) {
+            try ConfigLoader.parse("site: s\ncameras:\n  - id: a\n    url: x.mp4\n    role: gate\n")
+        }
+        #expect(role?.message.contains("entry | exit | yard-in | yard-out") == true)
+        let votes = #expect(throws: PlateWatchError.self) {
+            try ConfigLoader.parse("site: s\ntracking:\n  min_votes: 0\ncameras:\n  - id: a\n    url: x.mp4\n")
+        }
+        #expect(votes?.subject.contains("tracking.min_votes (line 3)") == true)
+        let sink = #expect(throws: PlateWatchError.self) {
+            try ConfigLoader.parse("site: s\ncameras:\n  - id: a\n    url: x.mp4\nsinks:\n  - type: kafka\n")
+        }
+        #expect(sink?.message.contains("jsonl | stdout") == true)
+    }
+
+    @Test func brokenYAMLAndMissingFileAreTypedErrors() {
+        #expect(throws: PlateWatchError.self) { try ConfigLoader.parse("site: [unclosed\n") }
+        let missing = #expect(throws: PlateWatchError.self) { try ConfigLoader.load(path: "/nonexistent/platewatch.yaml") }
+        #expect(missing?.code == .fileNotFound)
+    }
+}
