@@ -45,6 +45,7 @@ test: build
 # Regenerates testvideos/ from the deterministic generator (same bytes every run).
 footage: footage-deps
 	/usr/bin/python3 tools/footage/generate.py --out testvideos
+	/usr/bin/python3 tools/footage/frames.py testvideos
 
 clean:
 	rm -rf .build var

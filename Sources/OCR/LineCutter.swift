@@ -61,22 +61,38 @@ public struct LineCutter: Sendable {
         return PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
     }
 
-    /// Glyphs of one line share a height and a vertical centre.
+    /// Glyphs of one line follow each other left to right at a similar height, each centre near its
+    /// neighbour's: chaining neighbours (not one global row) keeps a tilted line together, and the two
+    /// lines of a 2-line plate apart.
     private func groupIntoLines(_ glyphs: [Component]) -> [[Component]] {
         var lines: [[Component]] = []
-        for g in glyphs.sorted(by: { $0.box.height > $1.box.height }) {
+        for g in glyphs.sorted(by: { $0.box.x < $1.box.x }) {
             let cy = Double(g.box.y) + Double(g.box.height) / 2
-            if let i = lines.firstIndex(where: { line in
-                let ref = line[0].box
-                let rcy = Double(ref.y) + Double(ref.height) / 2
-                return abs(cy - rcy) < Double(ref.height) * 0.3 && Double(g.box.height) >= Double(ref.height) * 0.65
-            }) {
-                lines[i].append(g)
-            } else {
-                lines.append([g])
+            var best: (index: Int, distance: Double)?
+            for (i, line) in lines.enumerated() {
+                let last = line[line.count - 1].box
+                let h = Double(last.height)
+                let lcy = Double(last.y) + h / 2
+                let ratio = Double(g.box.height) / h
+                let gap = Double(g.box.x - last.maxX)
+                guard abs(cy - lcy) < h * 0.4, ratio > 0.65, ratio < 1.5, gap < h * 1.5, gap > -h * 0.3 else { continue }
+                if best == nil || abs(cy - lcy) < best!.distance { best = (i, abs(cy - lcy)) }
             }
+            if let best { lines[best.index].append(g) } else { lines.append([g]) }
         }
         return lines.filter { $0.count >= 2 }
+    }
+
+    /// Least-squares centre line of a line's glyphs: y = a + b·x. b is the tilt the render removes.
+    private func centreLine(_ line: [Component]) -> (a: Double, b: Double) {
+        let xs = line.map { Double($0.box.x) + Double($0.box.width) / 2 }
+        let ys = line.map { Double($0.box.y) + Double($0.box.height) / 2 }
+        let n = Double(line.count), mx = xs.reduce(0, +) / n, my = ys.reduce(0, +) / n
+        let sxx = zip(xs, xs).map { ($0 - mx) * ($1 - mx) }.reduce(0, +)
+        let sxy = zip(xs, ys).map { ($0 - mx) * ($1 - my) }.reduce(0, +)
+        // Tilt beyond ±15° is not a plate line PlateWatch reads; clamp so one stray glyph cannot skew it.
+        let b = sxx > 0 ? max(-0.27, min(0.27, sxy / sxx)) : 0
+        return (my - b * mx, b)
     }
 
     /// The other line of a 2-line plate: directly above or below, about as tall, overlapping in x.
@@ -96,29 +112,73 @@ public struct LineCutter: Sendable {
         return best
     }
 
+    /// Draws the line's glyphs black on white, each blob shifted onto the fitted centre line (a shear
+    /// that undoes tilt without resampling), scaled to `targetGlyphHeight` and padded.
     private func render(_ line: [Component], extras: [Component], labeling: ComponentLabeling) -> Line {
-        let band = box(of: line)
+        let fit = centreLine(line)
+        let height = line.map(\.box.height).sorted()[line.count / 2]
         let medianWidth = line.map(\.box.width).sorted()[line.count / 2]
-        // Separators ('-', '.', '·') and parts of a Hanzi are small blobs inside the line's band.
-        let members = extras.filter { c in
-            let cy = c.box.y + c.box.height / 2
-            return cy >= band.y && cy < band.maxY && c.box.height <= band.height * 5 / 4
-                && c.box.x >= band.x - medianWidth * 2 && c.box.maxX <= band.maxX + medianWidth * 2
-                && c.box.width <= medianWidth * 3
+        let x0Line = line.map(\.box.x).min()!, x1Line = line.map(\.box.maxX).max()!
+        func centre(_ c: Component) -> (x: Double, y: Double) {
+            (Double(c.box.x) + Double(c.box.width) / 2, Double(c.box.y) + Double(c.box.height) / 2)
         }
-        let labels = Set(members.map(\.label))
-        let x0 = members.map(\.box.x).min() ?? band.x, x1 = members.map(\.box.maxX).max() ?? band.maxX
-        let y0 = min(band.y, members.map(\.box.y).min() ?? band.y), y1 = max(band.maxY, members.map(\.box.maxY).max() ?? band.maxY)
-        let area = PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
-        var ink = LumaImage(width: area.width, height: area.height, fill: 255)
-        for y in 0..<area.height {
-            for x in 0..<area.width where labels.contains(labeling.labels[(area.y + y) * labeling.width + area.x + x]) {
-                ink[x, y] = 0
+        // Separators ('-', '.', '·') and parts of a Hanzi are small blobs near the line's centre line.
+        let members = extras.filter { c in
+            let (cx, cy) = centre(c)
+            return abs(cy - (fit.a + fit.b * cx)) < Double(height) * 0.6 && c.box.height <= height * 5 / 4
+                && c.box.x >= x0Line - medianWidth * 2 && c.box.maxX <= x1Line + medianWidth * 2 && c.box.width <= medianWidth * 3
+        }
+        let x0 = members.map(\.box.x).min() ?? x0Line, x1 = members.map(\.box.maxX).max() ?? x1Line
+        let margin = height / 4
+        let canvasHeight = height + 2 * margin
+        var ink = LumaImage(width: x1 - x0, height: canvasHeight, fill: 255)
+        for c in members {
+            // Each blob moves as a whole so that the centre line at its x lands mid-canvas.
+            let shift = Int((fit.a + fit.b * centre(c).x).rounded()) - canvasHeight / 2
+            for y in c.box.y..<c.box.maxY {
+                let ty = y - shift
+                guard ty >= 0, ty < canvasHeight else { continue }
+                for x in c.box.x..<c.box.maxX where labeling.labels[y * labeling.width + x] == c.label {
+                    ink[x - x0, ty] = 0
+                }
             }
         }
-        let scale = Double(targetGlyphHeight) / Double(band.height)
-        let scaled = Resample.bilinear(ink, width: max(1, Int(Double(area.width) * scale)), height: max(1, Int(Double(area.height) * scale)))
-        return Line(image: Resample.pad(scaled, by: targetGlyphHeight / 3, fill: 255), glyphs: line.count, box: area)
+        let y0 = members.map(\.box.y).min() ?? 0, y1 = members.map(\.box.maxY).max() ?? 0
+        // Blank rows above or below the glyphs make Tesseract read '1' as 'S1': keep only inked rows.
+        let rows = (0..<canvasHeight).filter { y in (0..<ink.width).contains { ink[$0, y] == 0 } }
+        if let top = rows.first, let bottom = rows.last {
+            ink = ink.cropped(to: PixelRect(x: 0, y: top, width: ink.width, height: bottom - top + 1))
+        }
+        let scale = Double(targetGlyphHeight) / Double(height)
+        let scaled = Resample.bilinear(ink, width: max(1, Int(Double(ink.width) * scale)), height: max(1, Int(Double(ink.height) * scale)))
+        return Line(image: Resample.pad(scaled, by: targetGlyphHeight / 3, fill: 255), glyphs: line.count,
+                    box: PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0))
+    }
+
+    /// The leftmost glyph of a rendered line, padded: runs of inked columns from the left until the glyph
+    /// is at least about half as wide as the line is tall (a Hanzi may have gaps between its parts, and
+    /// plate faces are condensed).
+    public func firstGlyph(of line: Line) -> LumaImage? {
+        let image = line.image
+        let pad = targetGlyphHeight / 3
+        var inked = [Bool](repeating: false, count: image.width)
+        for x in 0..<image.width { for y in 0..<image.height where image[x, y] < 128 { inked[x] = true; break } }
+        guard let start = inked.firstIndex(of: true) else { return nil }
+        var x = start
+        while x < image.width {
+            while x < image.width && inked[x] { x += 1 }
+            if x - start >= targetGlyphHeight * 45 / 100 { break }
+            while x < image.width && !inked[x] { x += 1 }
+        }
+        guard x - start >= targetGlyphHeight / 3 else { return nil }
+        var top = image.height, bottom = 0
+        for yy in 0..<image.height { for xx in start..<x where image[xx, yy] < 128 { top = min(top, yy); bottom = max(bottom, yy); break } }
+        guard bottom > top else { return nil }
+        let crop = image.cropped(to: PixelRect(x: start, y: top, width: x - start, height: bottom - top + 1))
+        // Hanzi are square in the fonts OCR models learn from; a condensed plate face reads as a digit.
+        let stretch = min(2.5, max(1, Double(crop.height) / Double(crop.width)))
+        let square = Resample.bilinear(crop, width: Int(Double(crop.width) * stretch), height: crop.height)
+        return Resample.pad(square, by: pad, fill: 255)
     }
 
     /// Otsu's threshold over `region`: the level that best splits ink from background.

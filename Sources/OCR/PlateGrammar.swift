@@ -158,6 +158,8 @@ public enum PlateGrammar {
                 return carLetterPairs.contains(String(c[2...3]))
             }
             return true
+        case .vnMilitary:
+            return VietnamMilitaryUnits.codes.contains(String(c[0...1]))
         case .chinese:
             // At most two letters among the last five.
             return c[2...].filter { $0.isLetter }.count <= 2
@@ -175,4 +177,21 @@ public enum VietnamProvinces {
         guard let n = Int(code), (11...99).contains(n) else { return false }
         return !notIssued.contains(n)
     }
+}
+
+/// Two-letter unit codes of Vietnamese military plates (corps, military regions, services, general
+/// departments), from public lists of the codes; not checked against the Ministry of Defence's own table.
+/// Kept as data; a pair outside the list is no plate, which keeps signs such as "ĐT 0912…" from
+/// becoming military reads.
+public enum VietnamMilitaryUnits {
+    public static let codes: Set<String> = [
+        "AA", "AB", "AC", "AD", "AH", "AK", "AM", "AN", "AP", "AT", "AV", "AX",
+        "BB", "BC", "BH", "BK", "BL", "BP", "BS", "BT", "BV", "BX",
+        "HA", "HB", "HC", "HD", "HE", "HH", "HL", "HN", "HQ", "HT",
+        "KA", "KB", "KC", "KD", "KK", "KN", "KP", "KT", "KV", "KY",
+        "PA", "PC", "PK", "PM", "PP", "PQ", "PT", "PX", "PY",
+        "QA", "QB", "QH", "QK", "QM", "QN", "QT",
+        "TC", "TH", "TK", "TM", "TN", "TT", "TX",
+        "CA", "CB", "CC", "CH", "CM", "CN", "CP", "CV", "DB", "ND", "VB", "VK", "VT",
+    ]
 }

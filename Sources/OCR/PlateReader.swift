@@ -1,3 +1,4 @@
+import Foundation
 import PlateWatchCore
 import Vision
 
@@ -11,6 +12,10 @@ public final class PlateReader {
     private var han: TesseractEngine?
     private var hanUnavailable = false
     private let cutter = LineCutter()
+    /// Folder where every line image sent to the engine is written as PGM, with what it read
+    /// (`PLATEWATCH_DEBUG_DIR`): for finding out why a plate misreads.
+    public var debugDirectory: String? = ProcessInfo.processInfo.environment["PLATEWATCH_DEBUG_DIR"]
+    private var debugCount = 0
 
     public init(settings: OCRSettings = OCRSettings()) throws {
         self.settings = settings
@@ -33,11 +38,15 @@ public final class PlateReader {
         for line in lines {
             let symbols = latin.recognizeLine(line.image).filter { !isSeparator($0.text) }
             symbolsPerLine.append(symbols)
+            if let debugDirectory { writeDebug(line.image, read: symbols.map(\.text).joined(), to: debugDirectory) }
         }
         let texts = symbolsPerLine.map { PlateGrammar.normalise($0.map(\.text).joined()) }
         var match = PlateGrammar.match(lines: texts)
         var symbols = symbolsPerLine.flatMap { $0 }
-        if match == nil, lines.count == 1, let chinese = readChinese(lines[0], latinSymbols: symbols) {
+        // A Hanzi read by the Latin engine becomes a letter or is dropped, so a Chinese plate can pass for a military one.
+        // So can a repaired Vietnamese one: 云J·7Z701 reads as 51T-2701 after two repairs.
+        if match == nil || match?.format == .vnMilitary || (match?.repairs ?? 0) > 0, lines.count == 1,
+           let chinese = readChinese(lines[0], latinSymbols: symbols) {
             match = chinese.match
             symbols = chinese.symbols
         }
@@ -52,26 +61,31 @@ public final class PlateReader {
                          lines: lines.count)
     }
 
+    private func writeDebug(_ image: LumaImage, read: String, to folder: String) {
+        debugCount += 1
+        let name = "\(folder)/line\(debugCount)-\(read.isEmpty ? "none" : read).pgm"
+        FileManager.default.createFile(atPath: name, contents: Data("P5 \(image.width) \(image.height) 255\n".utf8) + Data(image.pixels))
+    }
+
     private func isSeparator(_ s: String) -> Bool { s == "-" || s == "." || s == "·" || s == " " }
 
-    /// Chinese plates: the province character is read by `chi_sim` limited to the 31 province characters;
-    /// the rest by the Latin engine, whose first symbol is the engine's guess at the Hanzi.
+    /// Chinese plates: the province character is cut out and read alone by `chi_sim`, limited to the 31
+    /// province characters (in line mode chi_sim reads 云 as 5); the Latin engine's read gives the rest.
     private func readChinese(_ line: LineCutter.Line, latinSymbols: [RecognizedSymbol]) -> (match: PlateGrammar.Match, symbols: [RecognizedSymbol])? {
-        guard latinSymbols.count >= 7, !hanUnavailable else { return nil }
+        guard latinSymbols.count >= 6, !hanUnavailable, let glyph = cutter.firstGlyph(of: line) else { return nil }
         if han == nil {
             do {
-                han = try TesseractEngine(model: "chi_sim", tessdata: nil, whitelist: String(PlateGrammar.cnProvinces) + PlateReader.latinWhitelist)
+                han = try TesseractEngine(model: "chi_sim", tessdata: settings.tessdata,
+                                          whitelist: String(PlateGrammar.cnProvinces), singleCharacter: true)
             } catch {
                 hanUnavailable = true
                 return nil
             }
         }
-        guard let han else { return nil }
-        let hanSymbols = han.recognizeLine(line.image).filter { !isSeparator($0.text) }
-        guard let first = hanSymbols.first, first.text.count == 1, PlateGrammar.cnProvinces.contains(Character(first.text)) else {
-            return nil
-        }
-        // The Latin engine may split the Hanzi into one or two symbols; take the last six as the alphanumerics.
+        // The whitelist makes chi_sim name some province for any glyph, a digit included: only a sure read counts.
+        guard let han, let first = han.recognizeLine(glyph).first, first.text.count == 1, first.confidence >= 0.9,
+              PlateGrammar.cnProvinces.contains(Character(first.text)) else { return nil }
+        // The Latin engine reads the Hanzi as zero, one or two symbols; the last six are the alphanumerics.
         let rest = Array(latinSymbols.suffix(6))
         let text = first.text + PlateGrammar.normalise(rest.map(\.text).joined())
         guard let match = PlateGrammar.match(lines: [text]), match.format == .chinese else { return nil }

@@ -25,7 +25,8 @@ public final class TesseractEngine {
     /// - Parameters:
     ///   - model: a language name found in `tessdata` (`eng`, `chi_sim`, `plate`) or a path to a `.traineddata` file.
     ///   - whitelist: the only characters the engine may output.
-    public init(model: String, tessdata: String? = nil, whitelist: String? = nil) throws {
+    ///   - singleCharacter: read each image as one character instead of one line.
+    public init(model: String, tessdata: String? = nil, whitelist: String? = nil, singleCharacter: Bool = false) throws {
         var datapath = tessdata
         var language = model
         if model.hasSuffix(".traineddata") {
@@ -48,7 +49,7 @@ public final class TesseractEngine {
         handle = api
         self.model = model
         // A single text line per image: plate lines are cut before they reach the engine.
-        TessBaseAPISetPageSegMode(api, PSM_SINGLE_LINE)
+        TessBaseAPISetPageSegMode(api, singleCharacter ? PSM_SINGLE_CHAR : PSM_SINGLE_LINE)
         if let whitelist { _ = TessBaseAPISetVariable(api, "tessedit_char_whitelist", whitelist) }
         // Ask the LSTM decoder for per-character alternatives (top-N candidates).
         _ = TessBaseAPISetVariable(api, "lstm_choice_mode", "2")

@@ -12,8 +12,21 @@ public final class FrameAnalyzer {
     public let locator: PlateLocator
     public let reader: PlateReader
     public private(set) var tracker: PlateTracker
+    /// Regions that gave no plate, and until when they are not read again while they stay put.
+    private var rejected: [(box: PixelRect, until: MediaTime)] = []
+    /// How long an unmoved region that read as no plate is skipped: signs, badges and grilles are static
+    /// and would otherwise cost a Tesseract call every frame; a plate that approaches moves out of the box.
+    static let rejectionMemory = 0.4
     public private(set) var framesAnalysed = 0
     public private(set) var readsMade = 0
+    /// Seconds spent per stage since creation: where a frame's time goes.
+    public private(set) var stageSeconds = StageSeconds()
+
+    public struct StageSeconds: Sendable {
+        public var locate = 0.0
+        public var ocr = 0.0
+        public var track = 0.0
+    }
 
     public init(ocr: OCRSettings, tracking: TrackingSettings, locator: PlateLocator = PlateLocator()) throws {
         self.locator = locator
@@ -26,12 +39,28 @@ public final class FrameAnalyzer {
         framesAnalysed += 1
         var reads: [PlateRead] = []
         var passages: [Passage] = []
-        for candidate in locator.locate(in: frame.luma) {
-            if tracker.isSettled(candidate.box) {
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap(_ stage: WritableKeyPath<StageSeconds, Double>) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            stageSeconds[keyPath: stage] += Double(now - clock) / 1e9
+            clock = now
+        }
+        let candidates = locator.locate(in: frame.luma)
+        lap(\.locate)
+        for candidate in candidates {
+            if tracker.isSettled(candidate.box, at: frame.mediaTime) {
                 tracker.observe(box: candidate.box, at: frame.mediaTime, wall: frame.captureTime)
                 continue
             }
-            guard let read = reader.read(frame: frame.luma, candidate: candidate) else { continue }
+            if rejected.contains(where: { $0.until > frame.mediaTime && $0.box.intersectionOverUnion(candidate.box) > 0.8 }) {
+                continue
+            }
+            let read = reader.read(frame: frame.luma, candidate: candidate)
+            lap(\.ocr)
+            guard let read else {
+                rejected.append((candidate.box, MediaTime(seconds: frame.mediaTime.seconds + Self.rejectionMemory)))
+                continue
+            }
             // Two proposals around one plate give the same read; count it once per frame.
             guard !reads.contains(where: { $0.plate == read.plate && $0.box.intersectionOverUnion(read.box) > 0.3 }) else { continue }
             reads.append(read)
@@ -39,6 +68,8 @@ public final class FrameAnalyzer {
             if let passage = tracker.add(read, at: frame.mediaTime, wall: frame.captureTime) { passages.append(passage) }
         }
         passages += tracker.advance(to: frame.mediaTime)
+        rejected.removeAll { $0.until <= frame.mediaTime }
+        lap(\.track)
         return (reads, passages)
     }
 

@@ -68,6 +68,14 @@ public struct PixelRect: Sendable, Equatable, Hashable, Codable {
         return union > 0 ? Double(inter) / Double(union) : 0
     }
 
+    /// Intersection over the smaller area: 1 when one box lies inside the other.
+    public func overlapOfSmaller(_ other: PixelRect) -> Double {
+        let ix = max(0, min(maxX, other.maxX) - max(x, other.x))
+        let iy = max(0, min(maxY, other.maxY) - max(y, other.y))
+        let smaller = min(area, other.area)
+        return smaller > 0 ? Double(ix * iy) / Double(smaller) : 0
+    }
+
     public func scaled(by factor: Int) -> PixelRect {
         PixelRect(x: x * factor, y: y * factor, width: width * factor, height: height * factor)
     }

@@ -34,6 +34,8 @@ public struct PlateTracker: Sendable {
 
     struct Track: Sendable {
         var box: PixelRect
+        /// Change of box per second (x, y, width, height), from the last two sightings.
+        var velocity = SIMD4<Double>(repeating: 0)
         var firstMedia: MediaTime
         var lastMedia: MediaTime
         var firstSeen: Date
@@ -41,6 +43,26 @@ public struct PlateTracker: Sendable {
         var votes: [String: Vote] = [:]
         var reads = 0
         var published = false
+
+        /// Where the box should be at `time`, moving as it did between the last two sightings.
+        func predicted(at time: MediaTime) -> PixelRect {
+            let dt = min(0.5, max(0, time.seconds - lastMedia.seconds))
+            let v = velocity * dt
+            return PixelRect(x: box.x + Int(v[0]), y: box.y + Int(v[1]), width: max(1, box.width + Int(v[2])),
+                             height: max(1, box.height + Int(v[3])))
+        }
+
+        mutating func move(to newBox: PixelRect, at time: MediaTime, wall: Date) {
+            let dt = time.seconds - lastMedia.seconds
+            if dt > 0 {
+                let delta = SIMD4<Double>(Double(newBox.x - box.x), Double(newBox.y - box.y), Double(newBox.width - box.width),
+                                          Double(newBox.height - box.height))
+                velocity = delta / dt
+            }
+            box = newBox
+            lastMedia = time
+            lastSeen = wall
+        }
 
         var leader: Vote? { votes.values.max { $0.weight < $1.weight || ($0.weight == $1.weight && $0.best.plate > $1.best.plate) } }
     }
@@ -55,31 +77,28 @@ public struct PlateTracker: Sendable {
     public var activeTracks: Int { tracks.count }
 
     /// True when `box` belongs to a track whose plate is settled, so the frame need not be read again there.
-    public func isSettled(_ box: PixelRect) -> Bool {
-        guard let i = trackIndex(for: box) else { return false }
+    /// Only a clear overlap counts here: skipping a read on a mere neighbour would hide the next vehicle.
+    public func isSettled(_ box: PixelRect, at time: MediaTime) -> Bool {
+        guard let i = overlappingTrack(box, at: time) else { return false }
         return (tracks[i].leader?.count ?? 0) >= settings.settleVotes
     }
 
     /// A sighting without a read (a settled track's box in a later frame): keeps the track alive.
     public mutating func observe(box: PixelRect, at time: MediaTime, wall: Date) {
-        guard let i = trackIndex(for: box) else { return }
-        tracks[i].box = box
-        tracks[i].lastMedia = time
-        tracks[i].lastSeen = wall
+        guard let i = overlappingTrack(box, at: time) else { return }
+        tracks[i].move(to: box, at: time, wall: wall)
     }
 
     /// Adds one frame's read; returns a passage if this read made its track confident.
     public mutating func add(_ read: PlateRead, at time: MediaTime, wall: Date) -> Passage? {
         let i: Int
-        if let found = trackIndex(for: read.box) {
+        if let found = trackIndex(for: read.box, plate: read.plate, at: time) {
             i = found
         } else {
             tracks.append(Track(box: read.box, firstMedia: time, lastMedia: time, firstSeen: wall, lastSeen: wall))
             i = tracks.count - 1
         }
-        tracks[i].box = read.box
-        tracks[i].lastMedia = time
-        tracks[i].lastSeen = wall
+        tracks[i].move(to: read.box, at: time, wall: wall)
         tracks[i].reads += 1
         var vote = tracks[i].votes[read.plate] ?? Vote(best: read)
         vote.count += 1
@@ -130,16 +149,27 @@ public struct PlateTracker: Sendable {
             box: leader.best.box, votes: leader.count, reads: track.reads, candidates: candidates)
     }
 
-    /// The track a box belongs to: best overlap with the last box, or next to it at a similar size.
-    private func trackIndex(for box: PixelRect) -> Int? {
+    /// Overlap is measured against the smaller box: a located region is padded around the plate's text,
+    /// while a track keeps the text's own box.
+    private func overlappingTrack(_ box: PixelRect, at time: MediaTime) -> Int? {
+        let scored = tracks.indices.map { ($0, tracks[$0].predicted(at: time).overlapOfSmaller(box)) }.filter { $0.1 >= 0.6 }
+        return scored.max { $0.1 < $1.1 }?.0
+    }
+
+    /// The track a box belongs to: best overlap with the last box, or next to it at a similar size; with a
+    /// plate, only a track whose leading plate is within two edits of it (the next vehicle often appears
+    /// where the last one left, before its track has timed out).
+    private func trackIndex(for box: PixelRect, plate: String, at time: MediaTime) -> Int? {
         var best: (Int, Double)?
-        for (i, t) in tracks.enumerated() {
-            var score = t.box.intersectionOverUnion(box)
+        for (i, track) in tracks.enumerated() {
+            if let leader = track.leader?.best.plate, editDistance(plate, leader) > 2 { continue }
+            let expected = track.predicted(at: time)
+            var score = expected.intersectionOverUnion(box)
             if score < 0.05 {
-                let dx = Double(box.x + box.width / 2 - t.box.x - t.box.width / 2)
-                let dy = Double(box.y + box.height / 2 - t.box.y - t.box.height / 2)
-                let reach = Double(max(t.box.width, box.width))
-                let sizeRatio = Double(box.width) / Double(max(1, t.box.width))
+                let dx = Double(box.x + box.width / 2 - expected.x - expected.width / 2)
+                let dy = Double(box.y + box.height / 2 - expected.y - expected.height / 2)
+                let reach = Double(max(expected.width, box.width))
+                let sizeRatio = Double(box.width) / Double(max(1, expected.width))
                 guard (dx * dx + dy * dy).squareRoot() < reach, sizeRatio > 0.5, sizeRatio < 2 else { continue }
                 score = 0.05
             }
@@ -147,4 +177,21 @@ public struct PlateTracker: Sendable {
         }
         return best?.0
     }
+}
+
+/// Levenshtein distance over characters.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    guard !a.isEmpty else { return b.count }
+    guard !b.isEmpty else { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
 }

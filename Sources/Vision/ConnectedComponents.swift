@@ -36,12 +36,17 @@ public struct ComponentLabeling {
         for y in 0..<h {
             for x in 0..<w where mask.pixels[y * w + x] != 0 {
                 var label: Int32 = 0
-                // Already-visited neighbours: W, NW, N, NE.
-                let neighbours = [(x - 1, y), (x - 1, y - 1), (x, y - 1), (x + 1, y - 1)]
-                for (nx, ny) in neighbours where nx >= 0 && ny >= 0 && nx < w {
-                    let n = labels[ny * w + nx]
-                    guard n != 0 else { continue }
+                func join(_ n: Int32) {
+                    guard n != 0 else { return }
                     if label == 0 { label = n } else if n != label { union(label, n) }
+                }
+                // Already-visited neighbours: W, NW, N, NE.
+                if x > 0 { join(labels[y * w + x - 1]) }
+                if y > 0 {
+                    let above = (y - 1) * w + x
+                    if x > 0 { join(labels[above - 1]) }
+                    join(labels[above])
+                    if x + 1 < w { join(labels[above + 1]) }
                 }
                 if label == 0 {
                     label = Int32(parent.count)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Ingest
 import OCR
 import Pipeline
 import PlateWatchCore
@@ -10,7 +11,7 @@ struct PlateWatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platewatch",
         abstract: "Edge licence-plate reader: cameras in, one plate event per vehicle out.",
-        subcommands: [Run.self, Read.self, ValidateConfig.self])
+        subcommands: [Run.self, Read.self, Probe.self, ValidateConfig.self])
 }
 
 /// Shared by subcommands: logs to stderr so stdout stays machine-readable.
@@ -66,6 +67,7 @@ struct Read: AsyncParsableCommand {
     @Flag(name: .long, help: "One JSON object per file.") var json = false
     @Option(name: .long, help: "OCR model: eng, a name in tessdata, or a .traineddata path.") var ocrModel: String = "eng"
     @Option(name: .long, help: "Agreeing frame reads a video plate needs.") var minVotes: Int = 1
+    @Flag(name: .long, help: "Print the time spent per stage on stderr.") var timings = false
 
     func run() async throws {
         _ = Setup.logger(verbose: false)
@@ -80,6 +82,12 @@ struct Read: AsyncParsableCommand {
             do {
                 let analyzer = try FrameAnalyzer(ocr: ocr, tracking: tracking)
                 let readout = try FileReadout.read(path: file, analyzer: analyzer)
+                if timings {
+                    let t = analyzer.stageSeconds, n = Double(max(1, analyzer.framesAnalysed))
+                    FileHandle.standardError.write(Data(String(
+                        format: "%@: %d frames; per frame: locate %.1f ms, OCR %.1f ms, track %.2f ms; %d reads\n",
+                        file, analyzer.framesAnalysed, t.locate / n * 1e3, t.ocr / n * 1e3, t.track / n * 1e3, analyzer.readsMade).utf8))
+                }
                 if json {
                     Swift.print(String(decoding: try encoder.encode(readout), as: UTF8.self))
                 } else {
@@ -107,5 +115,34 @@ struct ValidateConfig: ParsableCommand {
         } catch {
             throw Setup.fail(error)
         }
+    }
+}
+
+struct Probe: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Decode files or streams without analysis: frames, size, rate, decode speed.")
+
+    @Argument(help: "Video files, images or stream URLs.") var inputs: [String]
+
+    func run() throws {
+        var failures = 0
+        for input in inputs {
+            do {
+                let started = DispatchTime.now()
+                let reader = try MediaReader(url: input, camera: input)
+                var frames = 0
+                var last = 0.0
+                while let frame = try reader.next() {
+                    frames += 1
+                    last = frame.mediaTime.seconds
+                }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+                Swift.print("\(input): \(reader.width)x\(reader.height), \(frames) frames, last at \(String(format: "%.3f", last)) s, "
+                    + "decoded at \(String(format: "%.0f", Double(frames) / seconds)) fps")
+            } catch {
+                failures += 1
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            }
+        }
+        if failures > 0 { throw ExitCode(2) }
     }
 }

@@ -87,7 +87,19 @@ import Tracking
     @Test func settledTracksSkipFurtherReads() {
         var tracker = PlateTracker()
         _ = feed(&tracker, Array(repeating: "51F67890", count: 5))
-        #expect(tracker.isSettled(PixelRect(x: 515, y: 400, width: 200, height: 50)))
-        #expect(!tracker.isSettled(PixelRect(x: 1500, y: 100, width: 200, height: 50)))
+        let next = MediaTime(seconds: 5.0 / 25)
+        #expect(tracker.isSettled(PixelRect(x: 515, y: 400, width: 200, height: 50), at: next))
+        #expect(!tracker.isSettled(PixelRect(x: 1500, y: 100, width: 200, height: 50), at: next))
+    }
+}
+
+extension PlateTrackerTests {
+    @Test func nextVehicleWhereTheLastOneLeftIsANewPassage() {
+        var tracker = PlateTracker()
+        var passages = feed(&tracker, Array(repeating: "47K732026", count: 8))
+        // 0.2 s later (inside the track timeout), a different plate in the same place.
+        passages += feed(&tracker, Array(repeating: "47S59128", count: 8), from: 13)
+        passages += tracker.finish()
+        #expect(passages.map(\.plate) == ["47K732026", "47S59128"])
     }
 }
