@@ -40,7 +40,7 @@ demo: build
 
 # Unit tests, then the end-to-end checks (real footage, real SQLite, the CLI as a user runs it).
 test: build
-	$(SWIFT) test -c $(CONFIG) --parallel --num-workers 2
+	$(SWIFT) test -c $(CONFIG)
 
 # Regenerates testvideos/ from the deterministic generator (same bytes every run).
 footage: footage-deps

@@ -16,8 +16,9 @@ import TestSupport
     /// A vehicle counts as found when an event of its camera carries its exact plate within its time in view.
     static func score(events: [PlateEvent], clips: [(video: URL, truth: GroundTruth)]) -> Score {
         var score = Score()
-        for (_, truth) in clips {
-            let mine = events.filter { $0.camera == truth.camera }
+        for (video, truth) in clips {
+            let camera = video.deletingPathExtension().lastPathComponent
+            let mine = events.filter { $0.camera == camera }
             score.events += mine.count
             var used = Set<UUID>()
             for vehicle in truth.vehicles {
@@ -29,7 +30,7 @@ import TestSupport
                     used.insert(hit.id)
                     score.found += 1
                 } else {
-                    score.missed.append("\(truth.camera) \(vehicle.display)")
+                    score.missed.append("\(camera) \(vehicle.display)")
                 }
             }
             score.correct += used.count
@@ -41,7 +42,10 @@ import TestSupport
         let clips = try Footage.clips()
         try #require(clips.count >= 8, "testvideos/ must hold the bundled clips")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pw-e2e-\(UUID().uuidString)")
-        var config = Config(site: "test", cameras: clips.map { CameraConfig(id: $0.truth.camera, url: $0.video.path) })
+        // Clips share camera names in their ground truth; the file name is the camera id here.
+        var config = Config(site: "test", cameras: clips.map {
+            CameraConfig(id: $0.video.deletingPathExtension().lastPathComponent, url: $0.video.path)
+        })
         config.store = folder.appendingPathComponent("platewatch.sqlite").path
         config.sinks = [.jsonl(path: folder.appendingPathComponent("events.jsonl").path)]
 
