@@ -108,7 +108,8 @@ public final class PlateReader {
         guard symbols.count == chars.count else { return result }
         let order = symbols.indices.sorted { symbols[$0].confidence < symbols[$1].confidence }
         for i in order.prefix(3) {
-            for (alt, altConfidence) in symbols[i].alternatives.prefix(2) where alt.count == 1 {
+            // The LSTM lists near-zero alternatives at every position; they are noise, not candidates.
+            for (alt, altConfidence) in symbols[i].alternatives.prefix(2) where alt.count == 1 && altConfidence >= 0.01 {
                 var swapped = chars
                 swapped[i] = Character(alt)
                 let text = String(swapped)

@@ -19,8 +19,10 @@ public struct FileReadout: Sendable, Codable {
 
     /// Reads every frame of `path`. A still gives each plate found in it; a video gives one plate per
     /// tracked vehicle (frame reads voted together as in `run`, at least one agreeing read).
+    /// The analyser can be reused for the next file (its engines take ~100 ms to load).
     public static func read(path: String, analyzer: FrameAnalyzer) throws -> FileReadout {
         let started = DispatchTime.now()
+        _ = analyzer.finish()
         let reader = try MediaReader(url: path, camera: path)
         var plates: [Plate] = []
         var frames = 0

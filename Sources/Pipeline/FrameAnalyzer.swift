@@ -73,6 +73,9 @@ public final class FrameAnalyzer {
         return (reads, passages)
     }
 
-    /// Passages still open at the end of the stream.
-    public func finish() -> [Passage] { tracker.finish() }
+    /// Passages still open at the end of the stream; the analyser is then ready for another stream.
+    public func finish() -> [Passage] {
+        rejected.removeAll()
+        return tracker.finish()
+    }
 }

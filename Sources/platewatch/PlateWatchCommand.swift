@@ -78,15 +78,18 @@ struct Read: AsyncParsableCommand {
         var failures = 0
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let analyzer: FrameAnalyzer
+        do { analyzer = try FrameAnalyzer(ocr: ocr, tracking: tracking) } catch { throw Setup.fail(error) }
         for file in files {
             do {
-                let analyzer = try FrameAnalyzer(ocr: ocr, tracking: tracking)
+                let (before, framesBefore, readsBefore) = (analyzer.stageSeconds, analyzer.framesAnalysed, analyzer.readsMade)
                 let readout = try FileReadout.read(path: file, analyzer: analyzer)
                 if timings {
-                    let t = analyzer.stageSeconds, n = Double(max(1, analyzer.framesAnalysed))
+                    let t = analyzer.stageSeconds, frames = analyzer.framesAnalysed - framesBefore, n = Double(max(1, frames))
                     FileHandle.standardError.write(Data(String(
                         format: "%@: %d frames; per frame: locate %.1f ms, OCR %.1f ms, track %.2f ms; %d reads\n",
-                        file, analyzer.framesAnalysed, t.locate / n * 1e3, t.ocr / n * 1e3, t.track / n * 1e3, analyzer.readsMade).utf8))
+                        file, frames, (t.locate - before.locate) / n * 1e3, (t.ocr - before.ocr) / n * 1e3,
+                        (t.track - before.track) / n * 1e3, analyzer.readsMade - readsBefore).utf8))
                 }
                 if json {
                     Swift.print(String(decoding: try encoder.encode(readout), as: UTF8.self))
