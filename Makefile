@@ -20,7 +20,7 @@ define apt_ensure
 	fi
 endef
 
-.PHONY: all deps footage-deps build demo test e2e footage clean
+.PHONY: all deps footage-deps build demo test bench footage clean
 
 all: build
 
@@ -38,9 +38,18 @@ build: deps
 demo: build
 	$(BIN) run --print
 
-# Unit tests, then the end-to-end checks (real footage, real SQLite, the CLI as a user runs it).
+# Unit tests, then the end-to-end checks (real footage, real SQLite, the CLI as a user runs it), then a
+# short accuracy-only bench: it reports missed targets but speed and targets are never asserted here.
 test: build
 	$(SWIFT) test -c $(CONFIG)
+	$(BIN) bench --accuracy-only --report-only --out var/bench
+
+# The full benchmark: decode-only vs pipeline fps, live capacity, accuracy, latency, stills from
+# ../shared/data/real when present. Writes benchmarks/results/ and exits non-zero on a missed target.
+REAL := ../shared/data/real
+STILL_SETS := $(wildcard $(REAL)/vn_vitocolerole_plate_crops $(REAL)/openalpr_seg_ocr_us_crops $(REAL)/cn_lprnet_plate_crops $(REAL)/openalpr_endtoend_eu)
+bench: build
+	$(BIN) bench $(foreach s,$(STILL_SETS),--stills $(s))
 
 # Regenerates testvideos/ from the deterministic generator (same bytes every run).
 footage: footage-deps

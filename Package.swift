@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -55,25 +56,36 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Footage + ground truth → measurements and reports; sits on top of the pipeline.
+        .target(
+            name: "Bench",
+            dependencies: [
+                "PlateWatchCore", "Pipeline", "Ingest", "OCR",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "platewatch",
             dependencies: [
-                "PlateWatchCore", "Pipeline", "Ingest", "OCR", "Delivery",
+                "PlateWatchCore", "Pipeline", "Ingest", "OCR", "Delivery", "Bench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Footage and ground-truth loading shared by the test targets; not part of the product.
-        .target(name: "TestSupport", dependencies: ["Ingest", "PlateWatchCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Bench", "Ingest", "PlateWatchCore"], path: "Tests/TestSupport"),
         .testTarget(name: "PlateWatchCoreTests", dependencies: ["PlateWatchCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PlateWatchCore", "TestSupport"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "PlateWatchCore", "TestSupport"]),
         .testTarget(name: "OCRTests", dependencies: ["OCR", "Vision", "Ingest", "PlateWatchCore", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "PlateWatchCore"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "PlateWatchCore"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "PlateWatchCore", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Pipeline", "PlateWatchCore", "Delivery", "TestSupport"]
+            dependencies: ["Pipeline", "PlateWatchCore", "Delivery", "Bench", "TestSupport"]
         ),
     ]
 )

@@ -4,6 +4,27 @@ import PlateWatchCore
 import Tracking
 import Vision
 
+/// CPU seconds one frame (or a run of frames) spent in each analysis stage, on its thread.
+public struct StageSeconds: Sendable, Equatable {
+    public var locate = 0.0
+    public var ocr = 0.0
+    public var track = 0.0
+    public init() {}
+
+    public static func += (a: inout StageSeconds, b: StageSeconds) {
+        a.locate += b.locate
+        a.ocr += b.ocr
+        a.track += b.track
+    }
+}
+
+/// What one frame gave: the reads made in it, the passages that became publishable, and its cost.
+public struct FrameAnalysis: Sendable {
+    public var reads: [PlateRead] = []
+    public var passages: [Passage] = []
+    public var cost = StageSeconds()
+}
+
 /// Locates, reads and tracks the plates of one camera's frames, in order, on the calling thread.
 ///
 /// Owns Tesseract engines, so it belongs to one thread for its life. Frames of a settled track are
@@ -19,14 +40,8 @@ public final class FrameAnalyzer {
     static let rejectionMemory = 0.4
     public private(set) var framesAnalysed = 0
     public private(set) var readsMade = 0
-    /// Seconds spent per stage since creation: where a frame's time goes.
+    /// Seconds spent per stage since creation.
     public private(set) var stageSeconds = StageSeconds()
-
-    public struct StageSeconds: Sendable {
-        public var locate = 0.0
-        public var ocr = 0.0
-        public var track = 0.0
-    }
 
     public init(ocr: OCRSettings, tracking: TrackingSettings, locator: PlateLocator = PlateLocator()) throws {
         self.locator = locator
@@ -34,15 +49,13 @@ public final class FrameAnalyzer {
         self.tracker = PlateTracker(settings: tracking)
     }
 
-    /// Every read made in this frame, and the passages that became publishable with it.
-    public func analyse(_ frame: Frame) -> (reads: [PlateRead], passages: [Passage]) {
+    public func analyse(_ frame: Frame) -> FrameAnalysis {
         framesAnalysed += 1
-        var reads: [PlateRead] = []
-        var passages: [Passage] = []
-        var clock = DispatchTime.now().uptimeNanoseconds
+        var result = FrameAnalysis()
+        var clock = ThreadClock.now()
         func lap(_ stage: WritableKeyPath<StageSeconds, Double>) {
-            let now = DispatchTime.now().uptimeNanoseconds
-            stageSeconds[keyPath: stage] += Double(now - clock) / 1e9
+            let now = ThreadClock.now()
+            result.cost[keyPath: stage] += Double(now - clock) / 1e9
             clock = now
         }
         let candidates = locator.locate(in: frame.luma)
@@ -62,15 +75,16 @@ public final class FrameAnalyzer {
                 continue
             }
             // Two proposals around one plate give the same read; count it once per frame.
-            guard !reads.contains(where: { $0.plate == read.plate && $0.box.intersectionOverUnion(read.box) > 0.3 }) else { continue }
-            reads.append(read)
+            guard !result.reads.contains(where: { $0.plate == read.plate && $0.box.intersectionOverUnion(read.box) > 0.3 }) else { continue }
+            result.reads.append(read)
             readsMade += 1
-            if let passage = tracker.add(read, at: frame.mediaTime, wall: frame.captureTime) { passages.append(passage) }
+            if let passage = tracker.add(read, at: frame.mediaTime, wall: frame.captureTime) { result.passages.append(passage) }
         }
-        passages += tracker.advance(to: frame.mediaTime)
+        result.passages += tracker.advance(to: frame.mediaTime)
         rejected.removeAll { $0.until <= frame.mediaTime }
         lap(\.track)
-        return (reads, passages)
+        stageSeconds += result.cost
+        return result
     }
 
     /// Passages still open at the end of the stream; the analyser is then ready for another stream.

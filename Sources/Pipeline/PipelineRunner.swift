@@ -20,6 +20,31 @@ public struct RunSummary: Sendable {
     public var failed: [PlateWatchError] { cameras.compactMap(\.error) }
 }
 
+/// What a benchmark or a diagnostic sees of each decoded frame, on the camera's thread.
+public struct FrameRecord: Sendable {
+    public var camera: String
+    public var index: Int
+    public var mediaTime: MediaTime
+    public var captureTime: Date
+    /// CPU seconds, on the camera's thread.
+    public var decodeSeconds: Double
+    public var cost: StageSeconds
+    /// Events that became publishable at this frame (after it, at the end of the stream).
+    public var events: [PlateEvent]
+    public var isEndOfStream: Bool
+}
+
+/// Hooks into a run for measurement; both are called often, so they must be cheap.
+public struct RunObserver: Sendable {
+    public var frame: @Sendable (FrameRecord) -> Void
+    /// An event and the seconds its publishing (outbox, then sinks) took.
+    public var published: @Sendable (PlateEvent, Double) -> Void
+    public init(frame: @escaping @Sendable (FrameRecord) -> Void, published: @escaping @Sendable (PlateEvent, Double) -> Void) {
+        self.frame = frame
+        self.published = published
+    }
+}
+
 /// Runs every configured camera until its source ends (files) or the task is cancelled (live sources).
 ///
 /// Each camera decodes and analyses on its own thread (Tesseract engines are per thread); events cross
@@ -28,10 +53,12 @@ public struct RunSummary: Sendable {
 public struct PipelineRunner: Sendable {
     public let config: Config
     public let logger: Logger
+    public let observer: RunObserver?
 
-    public init(config: Config, logger: Logger) {
+    public init(config: Config, logger: Logger, observer: RunObserver? = nil) {
         self.config = config
         self.logger = logger
+        self.observer = observer
     }
 
     enum Message: Sendable {
@@ -56,8 +83,10 @@ public struct PipelineRunner: Sendable {
         let (stream, continuation) = AsyncStream<Message>.makeStream()
         let stop = StopFlag()
         for camera in config.cameras {
-            let thread = Thread { [config, logger] in
-                let result = Self.runCamera(camera, config: config, logger: logger, stop: stop) { continuation.yield(.event($0)) }
+            let thread = Thread { [config, logger, observer] in
+                let result = Self.runCamera(camera, config: config, logger: logger, stop: stop, observer: observer) {
+                    continuation.yield(.event($0))
+                }
                 continuation.yield(.done(result))
             }
             thread.name = "camera \(camera.id)"
@@ -71,7 +100,9 @@ public struct PipelineRunner: Sendable {
                 switch message {
                 case .event(let event):
                     do {
+                        let started = DispatchTime.now().uptimeNanoseconds
                         try await publisher.publish(event)
+                        observer?.published(event, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
                         events += 1
                     } catch {
                         logger.error("could not store an event", metadata: ["error": "\(error)", "camera.id": "\(event.camera)"])
@@ -87,7 +118,7 @@ public struct PipelineRunner: Sendable {
         return RunSummary(cameras: results.sorted { $0.camera < $1.camera }, events: events)
     }
 
-    static func runCamera(_ camera: CameraConfig, config: Config, logger: Logger, stop: StopFlag,
+    static func runCamera(_ camera: CameraConfig, config: Config, logger: Logger, stop: StopFlag, observer: RunObserver?,
                           emit: (PlateEvent) -> Void) -> RunSummary.CameraResult {
         var logger = logger
         logger[metadataKey: "camera.id"] = "\(camera.id)"
@@ -97,15 +128,30 @@ public struct PipelineRunner: Sendable {
             let reader = try MediaReader(url: camera.url, camera: camera.id)
             let analyzer = try FrameAnalyzer(ocr: config.ocr, tracking: config.tracking)
             logger.info("camera opened", metadata: ["width": "\(reader.width)", "height": "\(reader.height)"])
-            let publish = { (passage: Passage) in
-                emit(PlateEvent(passage, camera: camera, site: config.site))
-                result.events += 1
+            func publish(_ passages: [Passage]) -> [PlateEvent] {
+                let events = passages.map { PlateEvent($0, camera: camera, site: config.site) }
+                events.forEach(emit)
+                result.events += events.count
+                return events
             }
-            while !stop.isSet, let frame = try reader.next() {
+            var last: Frame?
+            while !stop.isSet {
+                let decodeStart = ThreadClock.now()
+                guard let frame = try reader.next() else { break }
+                let decodeSeconds = Double(ThreadClock.now() - decodeStart) / 1e9
                 result.frames += 1
-                analyzer.analyse(frame).passages.forEach(publish)
+                let analysis = analyzer.analyse(frame)
+                let events = publish(analysis.passages)
+                observer?.frame(FrameRecord(camera: camera.id, index: frame.index, mediaTime: frame.mediaTime,
+                                            captureTime: frame.captureTime, decodeSeconds: decodeSeconds, cost: analysis.cost,
+                                            events: events, isEndOfStream: false))
+                last = frame
             }
-            analyzer.finish().forEach(publish)
+            let events = publish(analyzer.finish())
+            if let last {
+                observer?.frame(FrameRecord(camera: camera.id, index: last.index, mediaTime: last.mediaTime, captureTime: Date(),
+                                            decodeSeconds: 0, cost: StageSeconds(), events: events, isEndOfStream: true))
+            }
             result.reads = analyzer.readsMade
         } catch let error as PlateWatchError {
             logger.error("camera failed", metadata: ["error": "\(error)"])

@@ -162,7 +162,7 @@ public struct PlateTracker: Sendable {
     private func trackIndex(for box: PixelRect, plate: String, at time: MediaTime) -> Int? {
         var best: (Int, Double)?
         for (i, track) in tracks.enumerated() {
-            if let leader = track.leader?.best.plate, editDistance(plate, leader) > 2 { continue }
+            if let leader = track.leader?.best.plate, PlateText.editDistance(plate, leader) > 2 { continue }
             let expected = track.predicted(at: time)
             var score = expected.intersectionOverUnion(box)
             if score < 0.05 {
@@ -177,21 +177,4 @@ public struct PlateTracker: Sendable {
         }
         return best?.0
     }
-}
-
-/// Levenshtein distance over characters.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    guard !a.isEmpty else { return b.count }
-    guard !b.isEmpty else { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
 }

@@ -58,7 +58,7 @@ import TestSupport
             let clip = String(stem[..<stem.range(of: "_f", options: .backwards)!.lowerBound])
             let index = Int(stem[stem.range(of: "_f", options: .backwards)!.upperBound...])!
             let truth = try #require(truths[clip])
-            let expected = Set(truth.vehicles.filter { $0.first_frame <= index && index <= $0.last_frame }.map(\.plate))
+            let expected = Set(truth.vehicles.filter { $0.firstFrame <= index && index <= $0.lastFrame }.map(\.plate))
             let result = try Self.run(["read", "--json", "testvideos/frames/\(name)"])
             #expect(result.status == 0, "\(result.stderr)")
             let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])

@@ -19,7 +19,7 @@ import TestSupport
             last = frame.mediaTime.seconds
             count += 1
         }
-        let lastReadable = truth.vehicles.map(\.last_frame).max() ?? 0
+        let lastReadable = truth.vehicles.map(\.lastFrame).max() ?? 0
         #expect(count > lastReadable)
     }
 

@@ -1,0 +1,85 @@
+import Foundation
+import PlateWatchCore
+
+/// A published event as the benchmark saw it: when (media and wall time) it became publishable.
+public struct ObservedEvent: Sendable {
+    public var event: PlateEvent
+    public var clip: String
+    public var emittedMedia: Double
+    public var emittedWall: Date
+
+    public init(event: PlateEvent, clip: String, emittedMedia: Double, emittedWall: Date) {
+        self.event = event
+        self.clip = clip
+        self.emittedMedia = emittedMedia
+        self.emittedWall = emittedWall
+    }
+}
+
+/// Vehicle-level accuracy of one run against ground truth.
+///
+/// A vehicle is found when an event of its clip carries its exact plate and overlaps its time in view
+/// (±1 s); each event can find one vehicle, so a second event for a vehicle counts against precision.
+public struct AccuracyScore: Sendable {
+    public struct Tally: Codable, Sendable, Equatable {
+        public var vehicles = 0
+        public var found = 0
+        public var recall: Double { vehicles == 0 ? 0 : Double(found) / Double(vehicles) }
+    }
+
+    public var vehicles = 0
+    public var found = 0
+    public var events = 0
+    public var correctEvents = 0
+    /// Characters right over characters in the plates, best event per vehicle (edit distance).
+    public var characterAccuracy = 0.0
+    public var byFormat: [String: Tally] = [:]
+    public var byLight: [String: Tally] = [:]
+    public var missed: [String] = []
+    public var wrong: [String] = []
+    public var recall: Double { vehicles == 0 ? 0 : Double(found) / Double(vehicles) }
+    public var precision: Double { events == 0 ? 0 : Double(correctEvents) / Double(events) }
+
+    public init() {}
+
+    /// Scores events and returns the media-time latency (seconds) from each found vehicle's first
+    /// readable frame to its event, keyed by clip and vehicle index.
+    public mutating func score(clip: FootageSet.Clip, events clipEvents: [ObservedEvent]) -> [(vehicle: Int, media: Double, event: ObservedEvent)] {
+        let truth = clip.truth
+        events += clipEvents.count
+        var used = Set<UUID>()
+        var latencies: [(Int, Double, ObservedEvent)] = []
+        var charactersRight = 0, characters = 0
+        for (index, vehicle) in truth.vehicles.enumerated() {
+            vehicles += 1
+            let format = vehicle.format, light = truth.night == true ? "night" : "day"
+            byFormat[format, default: Tally()].vehicles += 1
+            byLight[light, default: Tally()].vehicles += 1
+            let from = Double(vehicle.firstFrame) / truth.fps - 1, to = Double(vehicle.lastFrame) / truth.fps + 1
+            let overlapping = clipEvents.filter { e in
+                !used.contains(e.event.id) && (e.event.mediaTime.map { $0.first <= to && $0.last >= from } ?? false)
+            }
+            let best = overlapping.min { PlateText.editDistance($0.event.plate, vehicle.plate) < PlateText.editDistance($1.event.plate, vehicle.plate) }
+            characters += vehicle.plate.count
+            charactersRight += max(0, vehicle.plate.count - (best.map { PlateText.editDistance($0.event.plate, vehicle.plate) } ?? vehicle.plate.count))
+            if let hit = overlapping.first(where: { $0.event.plate == vehicle.plate }) {
+                used.insert(hit.event.id)
+                found += 1
+                byFormat[format]!.found += 1
+                byLight[light]!.found += 1
+                latencies.append((index, hit.emittedMedia - Double(vehicle.firstFrame) / truth.fps, hit))
+            } else {
+                missed.append("\(clip.id): \(vehicle.display)" + (best.map { " (read \($0.event.display))" } ?? ""))
+            }
+        }
+        correctEvents += used.count
+        wrong += clipEvents.filter { !used.contains($0.event.id) }.map { "\(clip.id): \($0.event.display) at \(String(format: "%.2f", $0.emittedMedia)) s" }
+        let previousCharacters = Double(characterTotal)
+        characterTotal += characters
+        characterAccuracy = (characterAccuracy * previousCharacters + Double(charactersRight)) / Double(max(1, characterTotal))
+        return latencies
+    }
+
+    private var characterTotal = 0
+
+}

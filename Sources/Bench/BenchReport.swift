@@ -1,0 +1,165 @@
+import Foundation
+
+/// Everything one `platewatch bench` run measured; written as JSON, a table, markdown and an SVG chart.
+public struct BenchReport: Encodable, Sendable {
+    public var date = RFC3339Now.string()
+    public var machine: MachineInfo
+    public var ocrModel: String
+    public var throughput: ThroughputResult?
+    public var capacity: [CapacityResult] = []
+    public var accuracy: AccuracyReport?
+    public var latency: LatencyReport?
+    public var stages: StageReport?
+    public var rssAtStreams: RSSReport?
+    public var peakRSSMB = 0.0
+    public var stills: [StillResult] = []
+    public var checks: [TargetCheck] = []
+    public var missed: [TargetCheck] { checks.filter { !$0.passed } }
+
+    public init(machine: MachineInfo, ocrModel: String) {
+        self.machine = machine
+        self.ocrModel = ocrModel
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case date, machine, throughput, capacity, accuracy, latency, stages, stills, checks
+        case ocrModel = "ocr_model"
+        case rssAtStreams = "rss_at_streams"
+        case peakRSSMB = "peak_rss_mb"
+    }
+}
+
+public struct MachineInfo: Codable, Sendable {
+    public var cores: Int
+    public var cpu: String
+    public var memoryGB: Double
+
+    enum CodingKeys: String, CodingKey {
+        case cores, cpu
+        case memoryGB = "memory_gb"
+    }
+
+    public static func current() -> MachineInfo {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        return MachineInfo(cores: ProcessInfo.processInfo.activeProcessorCount, cpu: model,
+                           memoryGB: (Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824 * 10).rounded() / 10)
+    }
+}
+
+public struct AccuracyReport: Encodable, Sendable {
+    public var vehicles: Int
+    public var found: Int
+    public var events: Int
+    public var recall: Double
+    public var precision: Double
+    public var characterAccuracy: Double
+    public var byFormat: [String: AccuracyScore.Tally]
+    public var byLight: [String: AccuracyScore.Tally]
+    public var missed: [String]
+    public var wrong: [String]
+
+    init(_ s: AccuracyScore) {
+        vehicles = s.vehicles
+        found = s.found
+        events = s.events
+        recall = s.recall
+        precision = s.precision
+        characterAccuracy = s.characterAccuracy
+        byFormat = s.byFormat
+        byLight = s.byLight
+        missed = s.missed
+        wrong = s.wrong
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case vehicles, found, events, recall, precision, missed, wrong
+        case characterAccuracy = "character_accuracy"
+        case byFormat = "by_format"
+        case byLight = "by_light"
+    }
+}
+
+/// From a plate's first readable frame to its `plate.read` event.
+public struct LatencyReport: Codable, Sendable {
+    /// On the footage's clock: how far the vehicle had moved when the event came.
+    public var media: DurationStats.Summary
+    /// On the wall clock, from decoding that frame to the event (files run faster than real time).
+    public var wall: DurationStats.Summary
+}
+
+public struct StageReport: Codable, Sendable {
+    public struct Stage: Codable, Sendable {
+        public var name: String
+        public var perFrame: DurationStats.Summary
+        public var share: Double
+
+        enum CodingKeys: String, CodingKey {
+            case name, share
+            case perFrame = "per_frame"
+        }
+    }
+    public var stages: [Stage]
+
+    static let order = ["decode", "locate", "ocr", "track", "publish"]
+
+    init(_ stats: [String: DurationStats]) {
+        let total = stats.values.map(\.total).reduce(0, +)
+        stages = Self.order.compactMap { name in
+            stats[name].map { Stage(name: name, perFrame: $0.summary, share: total > 0 ? $0.total / total : 0) }
+        }
+    }
+}
+
+public struct RSSReport: Codable, Sendable {
+    public var streams: Int
+    public var peakMB: Double
+
+    enum CodingKeys: String, CodingKey {
+        case streams
+        case peakMB = "peak_mb"
+    }
+}
+
+/// One target from targets.yaml against what was measured.
+public struct TargetCheck: Codable, Sendable {
+    public var name: String
+    public var target: String
+    public var measured: String
+    public var passed: Bool
+
+    static func evaluate(_ t: BenchTargets, report r: BenchReport) -> [TargetCheck] {
+        var checks: [TargetCheck] = []
+        func atLeast(_ name: String, _ target: Double?, _ value: Double?, _ format: String = "%.3f") {
+            guard let target, let value else { return }
+            checks.append(TargetCheck(name: name, target: "≥ " + String(format: format, target), measured: String(format: format, value), passed: value >= target))
+        }
+        func atMost(_ name: String, _ target: Double?, _ value: Double?, _ format: String = "%.1f") {
+            guard let target, let value else { return }
+            checks.append(TargetCheck(name: name, target: "≤ " + String(format: format, target), measured: String(format: format, value), passed: value <= target))
+        }
+        if let throughput = r.throughput, throughput.decodeOnlyFPS > 0 {
+            atLeast("full pipeline fps / decode-only fps", t.throughputRatioMin, throughput.ratio, "%.2f")
+        }
+        let held = { (name: String) in r.capacity.first { $0.resolution == name }.map { Double($0.streamsHeld) } }
+        atLeast("live 1080p25 streams held", t.streams1080p25Min.map(Double.init), held("1080p25"), "%.0f")
+        atLeast("live 720p25 streams held", t.streams720p25Min.map(Double.init), held("720p25"), "%.0f")
+        atLeast("vehicle recall (exact plate)", t.vehicleRecallMin, r.accuracy?.recall)
+        atLeast("vehicle precision", t.vehiclePrecisionMin, r.accuracy?.precision)
+        atMost("plate.read latency p95, ms of media time", t.latencyP95MsMax, r.latency.map { $0.media.p95 }, "%.0f")
+        if let rss = r.rssAtStreams {
+            atMost("resident memory at \(rss.streams) streams, MB", t.rssMbMax, rss.peakMB, "%.0f")
+        }
+        for still in r.stills {
+            atLeast("exact plates, \(still.set)", t.stillsExactMin?[still.set], still.exactRate)
+        }
+        return checks
+    }
+}
+
+enum RFC3339Now {
+    static func string() -> String {
+        Date().formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import Pipeline
+import PlateWatchCore
+
+/// Runs the benchmark: throughput side by side with decode-only, live capacity, accuracy and latency on
+/// footage with ground truth, exact-plate rates on still sets; checks the targets.
+public struct BenchRunner {
+    public struct Options: Sendable {
+        public var footage: URL?
+        public var stills: [URL] = []
+        public var stillsLimit: Int?
+        public var targets = BenchTargets()
+        public var accuracyOnly = false
+        public var capacity = true
+        public var capacitySeconds = 8.0
+        public var maxStreams = 12
+        public var config = Config(site: "bench", cameras: [])
+        public init() {}
+    }
+
+    public let options: Options
+    public let logger: Logger
+    public let progress: Progress
+
+    public init(options: Options, logger: Logger, progress: Progress) {
+        self.options = options
+        self.logger = logger
+        self.progress = progress
+    }
+
+    public func run() async throws -> BenchReport {
+        var report = BenchReport(machine: MachineInfo.current(), ocrModel: options.config.ocr.model)
+        if let folder = options.footage {
+            let footage = try FootageSet(folder: folder)
+            let totalFrames = footage.clips.map { clip in clip.truth.vehicles.map(\.lastFrame).max() ?? 0 }.reduce(0, +)
+            if !options.accuracyOnly {
+                progress.line("decode-only pass over \(footage.clips.count) clips …")
+                let decode = try ThroughputBench.decodeOnly(footage.clips)
+                report.throughput = ThroughputResult(frames: decode.frames, decodeOnlyFPS: Double(decode.frames) / decode.seconds,
+                                                     pipelineFPS: 0, perClip: [])
+            }
+            let collector = RunCollector()
+            let counter = FrameCounter()
+            let progress = self.progress
+            collector.onFrame = { _, _ in progress.bar("pipeline", counter.increment(), of: totalFrames) }
+            let (summary, seconds) = try await ThroughputBench.pipeline(footage.clips, settings: options.config, collector: collector, logger: logger)
+            progress.finishBar()
+            var accuracy = AccuracyScore()
+            var media = DurationStats(), wall = DurationStats()
+            var perClip: [ThroughputResult.ClipResult] = []
+            for clip in footage.clips {
+                let before = accuracy
+                let observed = collector.events[clip.id] ?? []
+                for hit in accuracy.score(clip: clip, events: observed) {
+                    media.record(seconds: hit.media)
+                    let vehicle = clip.truth.vehicles[hit.vehicle]
+                    if let firstDecoded = collector.captureTimes[clip.id]?[vehicle.firstFrame] {
+                        wall.record(seconds: hit.event.emittedWall.timeIntervalSince(firstDecoded))
+                    }
+                }
+                let frames = collector.framesPerClip[clip.id] ?? 0
+                let camera = summary.cameras.first { $0.camera == clip.id }
+                perClip.append(.init(clip: clip.id, width: clip.truth.width, frames: frames,
+                                     pipelineFPS: Double(frames) / max(0.001, camera?.seconds ?? seconds),
+                                     vehicles: accuracy.vehicles - before.vehicles, found: accuracy.found - before.found,
+                                     events: accuracy.events - before.events))
+                progress.line("\(clip.id): \(frames) frames, \(accuracy.found - before.found)/\(accuracy.vehicles - before.vehicles) vehicles exact, \(accuracy.events - before.events) events")
+            }
+            let frames = collector.framesPerClip.values.reduce(0, +)
+            if report.throughput != nil {
+                report.throughput!.pipelineFPS = Double(frames) / seconds
+                report.throughput!.perClip = perClip
+            } else {
+                report.throughput = ThroughputResult(frames: frames, decodeOnlyFPS: 0, pipelineFPS: Double(frames) / seconds, perClip: perClip)
+            }
+            report.accuracy = AccuracyReport(accuracy)
+            report.latency = LatencyReport(media: media.summary, wall: wall.summary)
+            report.stages = StageReport(collector.stages)
+
+            if !options.accuracyOnly && options.capacity {
+                var settings = CapacityBench.Settings(config: options.config)
+                settings.seconds = options.capacitySeconds
+                settings.maxStreams = options.maxStreams
+                settings.latencyBoundMs = options.targets.latencyP95MsMax ?? 300
+                for (name, height) in [("1080p25", 1080), ("720p25", 720)] {
+                    let clips = footage.clips.filter { $0.truth.height == height }
+                    guard !clips.isEmpty else { continue }
+                    report.capacity.append(try CapacityBench.search(clips: clips, resolution: name, settings: settings) { progress.line($0) })
+                }
+                if let n = options.targets.rssStreams, let big = footage.clips.filter({ $0.truth.height == 1080 }).nilIfEmpty {
+                    let measured = report.capacity.flatMap(\.steps).first { $0.streams == n }
+                    let step = try measured ?? CapacityBench.run(streams: n, clips: big, settings: settings)
+                    report.rssAtStreams = RSSReport(streams: n, peakMB: step.peakRSSMB)
+                    progress.line("memory with \(n) live 1080p streams: \(String(format: "%.0f", step.peakRSSMB)) MB resident")
+                }
+            }
+        }
+        for folder in options.stills {
+            let set = try StillSet(folder: folder)
+            let result = try StillsBench.run(set, ocr: options.config.ocr, limit: options.stillsLimit) { i, n in
+                progress.bar(set.name, i, of: n)
+            }
+            progress.finishBar()
+            progress.line("\(set.name): \(result.exact)/\(result.readable) plates exact, \(result.falseReads) false reads, \(result.msPerImage) ms per image")
+            report.stills.append(result)
+        }
+        report.peakRSSMB = Memory.peakResidentMB()
+        report.checks = TargetCheck.evaluate(options.targets, report: report)
+        return report
+    }
+}
+
+/// Counts frames across camera threads for the progress bar.
+final class FrameCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func increment() -> Int { lock.withLock { value += 1; return value } }
+}
+
+extension Array {
+    var nilIfEmpty: Self? { isEmpty ? nil : self }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import PlateWatchCore
+
+/// One clip's ground truth, as `tools/footage/generate.py` writes it next to the clip.
+public struct GroundTruth: Codable, Sendable {
+    public struct Vehicle: Codable, Sendable {
+        /// Normalised plate: upper-case letters and digits, Chinese province character kept.
+        public var plate: String
+        public var display: String
+        public var format: String
+        public var colour: String?
+        /// Frames where the plate is readable (inclusive).
+        public var firstFrame: Int
+        public var lastFrame: Int
+        public var boxes: [String: [Int]]
+
+        enum CodingKeys: String, CodingKey {
+            case plate, display, format, colour, boxes
+            case firstFrame = "first_frame"
+            case lastFrame = "last_frame"
+        }
+
+        public init(plate: String, display: String, format: String, colour: String?, firstFrame: Int, lastFrame: Int,
+                    boxes: [String: [Int]]) {
+            self.plate = plate
+            self.display = display
+            self.format = format
+            self.colour = colour
+            self.firstFrame = firstFrame
+            self.lastFrame = lastFrame
+            self.boxes = boxes
+        }
+
+        public func box(at frame: Int) -> PixelRect? {
+            boxes[String(frame)].map { PixelRect(x: $0[0], y: $0[1], width: $0[2], height: $0[3]) }
+        }
+    }
+    public var video: String
+    public var fps: Double
+    public var width: Int
+    public var height: Int
+    public var camera: String
+    public var night: Bool?
+    public var vehicles: [Vehicle]
+
+    public init(video: String, fps: Double, width: Int, height: Int, camera: String, night: Bool?, vehicles: [Vehicle]) {
+        self.video = video
+        self.fps = fps
+        self.width = width
+        self.height = height
+        self.camera = camera
+        self.night = night
+        self.vehicles = vehicles
+    }
+}
+
+/// A footage folder: clips with a ground-truth JSON each.
+public struct FootageSet: Sendable {
+    public struct Clip: Sendable {
+        public var url: URL
+        public var truth: GroundTruth
+        /// Unique per clip (ground-truth camera names repeat across clips).
+        public var id: String { url.deletingPathExtension().lastPathComponent }
+        public init(url: URL, truth: GroundTruth) {
+            self.url = url
+            self.truth = truth
+        }
+    }
+    public var clips: [Clip]
+
+    public init(folder: URL) throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
+        clips = try names.map { name in
+            let data = try Data(contentsOf: folder.appendingPathComponent(name))
+            let truth: GroundTruth
+            do { truth = try JSONDecoder().decode(GroundTruth.self, from: data) } catch {
+                throw PlateWatchError(.config, subject: folder.appendingPathComponent(name).path,
+                                      message: "not a ground-truth file: \(error)", hint: "see tools/footage/README.md for the format")
+            }
+            return Clip(url: folder.appendingPathComponent(truth.video), truth: truth)
+        }
+        guard !clips.isEmpty else {
+            throw PlateWatchError(.fileNotFound, subject: folder.path, message: "no clips with ground truth (*.json) found",
+                                  hint: "point --footage at a folder like testvideos/")
+        }
+    }
+}
+
+/// A still-image set: a folder with `ground_truth.csv` (`file,plate_text,x,y,w,h,…,lines,…`), as in ../shared/data/real.
+public struct StillSet: Sendable {
+    public struct Item: Sendable {
+        public var file: URL
+        /// Empty for an unreadable plate: a reader should report nothing or a low-confidence read.
+        public var plate: String
+        public var box: PixelRect?
+        public var lines: Int
+    }
+    public var name: String
+    public var items: [Item]
+
+    public init(folder: URL) throws {
+        name = folder.lastPathComponent
+        let text = try String(contentsOf: folder.appendingPathComponent("ground_truth.csv"), encoding: .utf8)
+        var rows = text.split(whereSeparator: \.isNewline).map { CSV.fields(String($0)) }
+        guard !rows.isEmpty else { items = []; return }
+        let header = rows.removeFirst()
+        func column(_ name: String) -> Int? { header.firstIndex(of: name) }
+        guard let file = column("file"), let plate = column("plate_text") else {
+            throw PlateWatchError(.config, subject: folder.path, message: "ground_truth.csv lacks the file/plate_text columns")
+        }
+        let (x, y, w, h, lines) = (column("x"), column("y"), column("w"), column("h"), column("lines"))
+        func value(_ row: [String], _ index: Int?) -> Int? { index.flatMap { row.count > $0 ? Int(row[$0]) : nil } }
+        items = rows.compactMap { row in
+            guard row.count > max(file, plate) else { return nil }
+            var box: PixelRect?
+            if let bx = value(row, x), let by = value(row, y), let bw = value(row, w), let bh = value(row, h) {
+                box = PixelRect(x: bx, y: by, width: bw, height: bh)
+            }
+            return Item(file: folder.appendingPathComponent(row[file]), plate: row[plate], box: box, lines: value(row, lines) ?? 1)
+        }
+    }
+}
+
+/// Just enough CSV for the ground-truth files: quoted fields with doubled quotes.
+public enum CSV {
+    public static func fields(_ line: String) -> [String] {
+        var fields: [String] = [], current = "", quoted = false
+        var chars = Array(line)[...]
+        while let c = chars.popFirst() {
+            if quoted {
+                if c == "\"" {
+                    if chars.first == "\"" { current.append("\""); chars.removeFirst() } else { quoted = false }
+                } else { current.append(c) }
+            } else if c == "\"" { quoted = true } else if c == "," { fields.append(current); current = "" } else { current.append(c) }
+        }
+        fields.append(current)
+        return fields
+    }
+}

@@ -1,0 +1,73 @@
+import Bench
+import Foundation
+import PlateWatchCore
+import Testing
+import TestSupport
+
+/// The benchmark's scoring must count what it claims: scripted events against scripted ground truth.
+@Suite struct BenchScoringTests {
+    func clip(_ vehicles: [(String, Int, Int)], night: Bool = false) -> FootageSet.Clip {
+        let truth = GroundTruth(
+            video: "c.mp4", fps: 25, width: 1280, height: 720, camera: "cam", night: night,
+            vehicles: vehicles.map { GroundTruth.Vehicle(plate: $0.0, display: $0.0, format: "VN-1line", colour: "white",
+                                                         firstFrame: $0.1, lastFrame: $0.2, boxes: [:]) })
+        return FootageSet.Clip(url: URL(fileURLWithPath: "/tmp/c.mp4"), truth: truth)
+    }
+
+    func event(_ plate: String, first: Double, last: Double, emitted: Double) -> ObservedEvent {
+        let e = PlateEvent(site: "s", camera: "c", group: "c", role: .entry, plate: plate, display: plate, format: .vnOneLine,
+                           confidence: 0.9, firstSeen: Date(), lastSeen: Date(), mediaTime: .init(first: first, last: last),
+                           box: PixelRect(x: 0, y: 0, width: 1, height: 1), votes: 3, reads: 3, candidates: [])
+        return ObservedEvent(event: e, clip: "c", emittedMedia: emitted, emittedWall: Date())
+    }
+
+    @Test func recallPrecisionAndLatency() {
+        var score = AccuracyScore()
+        let c = clip([("51F67890", 25, 75), ("29A12345", 150, 200), ("30H11111", 250, 300)])
+        let latencies = score.score(clip: c, events: [
+            event("51F67890", first: 1.0, last: 2.0, emitted: 1.2),
+            event("51F67890", first: 2.1, last: 2.9, emitted: 2.9),  // second event for one vehicle: wrong
+            event("29A12346", first: 6.0, last: 8.0, emitted: 6.5),  // one character off: missed, wrong
+        ])
+        #expect(score.vehicles == 3 && score.found == 1 && score.events == 3 && score.correctEvents == 1)
+        #expect(abs(score.recall - 1.0 / 3) < 1e-9)
+        #expect(abs(score.precision - 1.0 / 3) < 1e-9)
+        #expect(latencies.count == 1)
+        #expect(abs(latencies[0].media - 0.2) < 1e-9, "emitted at 1.2 s, readable from frame 25 = 1.0 s")
+        // 8 + 7 of 8 + 0 of 8 characters right.
+        #expect(abs(score.characterAccuracy - 15.0 / 24) < 1e-9)
+        #expect(score.missed.count == 2 && score.wrong.count == 2)
+    }
+
+    @Test func eventsOutsideAVehiclesTimeDoNotCount() {
+        var score = AccuracyScore()
+        _ = score.score(clip: clip([("51F67890", 25, 50)]), events: [event("51F67890", first: 9, last: 10, emitted: 9)])
+        #expect(score.found == 0)
+    }
+
+    @Test func targetsFileParses() throws {
+        let targets = try BenchTargets.load(path: Footage.root.appendingPathComponent("benchmarks/targets.yaml").path)
+        #expect(targets.vehicleRecallMin == 0.98)
+        #expect(targets.streams1080p25Min == 8)
+        #expect(targets.stillsExactMin?["vn_vitocolerole_plate_crops"] == 0.9)
+        #expect(throws: PlateWatchError.self) { try BenchTargets.load(path: "/nonexistent/targets.yaml") }
+    }
+
+    @Test func stillSetsReadTheSharedCSV() throws {
+        guard let real = Footage.realData else {
+            print("skipped: ../shared/data/real is absent")
+            return
+        }
+        let set = try StillSet(folder: real.appendingPathComponent("openalpr_endtoend_eu"))
+        #expect(!set.items.isEmpty)
+        #expect(set.items.contains { $0.box != nil }, "photos carry boxes")
+    }
+
+    @Test func durationPercentiles() {
+        var stats = DurationStats()
+        for ms in 1...100 { stats.record(seconds: Double(ms) / 1000) }
+        #expect(abs(stats.percentileMs(50) - 50) < 0.5)
+        #expect(abs(stats.percentileMs(99) - 99) < 0.5)
+        #expect(stats.count == 100)
+    }
+}
