@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import OCR
 import Pipeline
 import PlateWatchCore
 
@@ -61,6 +62,7 @@ enum CapacityBench {
         let failure = Locked<Error?>(nil)
         let group = DispatchGroup()
         let start = DispatchTime.now().uptimeNanoseconds + 200_000_000
+        let readers = try PlateReaderPool.sized(cameras: streams, settings: settings.config.ocr)
         let sampler = RSSSampler()
         sampler.start()
         for i in 0..<streams {
@@ -70,7 +72,7 @@ enum CapacityBench {
                 defer { group.leave() }
                 do {
                     let reader = try MediaReader(url: clip.url.path, camera: "stream\(i)")
-                    let analyzer = try FrameAnalyzer(ocr: settings.config.ocr, tracking: settings.config.tracking)
+                    let analyzer = FrameAnalyzer(readers: readers, tracking: settings.config.tracking)
                     let fps = clip.truth.fps
                     let limit = Int(settings.seconds * fps)
                     // Streams start a few ms apart, as cameras do, rather than in lockstep.

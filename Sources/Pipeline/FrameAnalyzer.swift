@@ -27,11 +27,12 @@ public struct FrameAnalysis: Sendable {
 
 /// Locates, reads and tracks the plates of one camera's frames, in order, on the calling thread.
 ///
-/// Owns Tesseract engines, so it belongs to one thread for its life. Frames of a settled track are
-/// located but not read again: the OCR time goes to vehicles that still need votes.
+/// Holds one camera's tracking state, so it belongs to that camera's thread; the OCR engines it borrows
+/// from a pool shared by all cameras. Frames of a settled track are located but not read again: the OCR
+/// time goes to vehicles that still need votes.
 public final class FrameAnalyzer {
     public let locator: PlateLocator
-    public let reader: PlateReader
+    public let readers: PlateReaderPool
     public private(set) var tracker: PlateTracker
     /// Regions that gave no plate, and until when they are not read again while they stay put.
     private var rejected: [(box: PixelRect, until: MediaTime)] = []
@@ -43,10 +44,15 @@ public final class FrameAnalyzer {
     /// Seconds spent per stage since creation.
     public private(set) var stageSeconds = StageSeconds()
 
-    public init(ocr: OCRSettings, tracking: TrackingSettings, locator: PlateLocator = PlateLocator()) throws {
+    public init(readers: PlateReaderPool, tracking: TrackingSettings, locator: PlateLocator = PlateLocator()) {
         self.locator = locator
-        self.reader = try PlateReader(settings: ocr)
+        self.readers = readers
         self.tracker = PlateTracker(settings: tracking)
+    }
+
+    /// An analyser with a reader of its own (one camera, or `read` on files).
+    public convenience init(ocr: OCRSettings, tracking: TrackingSettings) throws {
+        self.init(readers: try PlateReaderPool(size: 1, settings: ocr), tracking: tracking)
     }
 
     public func analyse(_ frame: Frame) -> FrameAnalysis {
@@ -68,7 +74,7 @@ public final class FrameAnalyzer {
             if rejected.contains(where: { $0.until > frame.mediaTime && $0.box.intersectionOverUnion(candidate.box) > 0.8 }) {
                 continue
             }
-            let read = reader.read(frame: frame.luma, candidate: candidate)
+            let read = readers.withReader { $0.read(frame: frame.luma, candidate: candidate) }
             lap(\.ocr)
             guard let read else {
                 rejected.append((candidate.box, MediaTime(seconds: frame.mediaTime.seconds + Self.rejectionMemory)))

@@ -2,6 +2,7 @@ import Delivery
 import Foundation
 import Ingest
 import Logging
+import OCR
 import PlateWatchCore
 import Tracking
 
@@ -80,11 +81,12 @@ public struct PipelineRunner: Sendable {
         let publisher = EventPublisher(outbox: outbox, sinks: try makeSinks() + extraSinks, logger: logger)
         try await publisher.redeliverPending()
 
+        let readers = try PlateReaderPool.sized(cameras: config.cameras.count, settings: config.ocr)
         let (stream, continuation) = AsyncStream<Message>.makeStream()
         let stop = StopFlag()
         for camera in config.cameras {
             let thread = Thread { [config, logger, observer] in
-                let result = Self.runCamera(camera, config: config, logger: logger, stop: stop, observer: observer) {
+                let result = Self.runCamera(camera, config: config, readers: readers, logger: logger, stop: stop, observer: observer) {
                     continuation.yield(.event($0))
                 }
                 continuation.yield(.done(result))
@@ -118,7 +120,7 @@ public struct PipelineRunner: Sendable {
         return RunSummary(cameras: results.sorted { $0.camera < $1.camera }, events: events)
     }
 
-    static func runCamera(_ camera: CameraConfig, config: Config, logger: Logger, stop: StopFlag, observer: RunObserver?,
+    static func runCamera(_ camera: CameraConfig, config: Config, readers: PlateReaderPool, logger: Logger, stop: StopFlag, observer: RunObserver?,
                           emit: (PlateEvent) -> Void) -> RunSummary.CameraResult {
         var logger = logger
         logger[metadataKey: "camera.id"] = "\(camera.id)"
@@ -126,7 +128,7 @@ public struct PipelineRunner: Sendable {
         var result = RunSummary.CameraResult(camera: camera.id, frames: 0, reads: 0, events: 0, seconds: 0, error: nil)
         do {
             let reader = try MediaReader(url: camera.url, camera: camera.id)
-            let analyzer = try FrameAnalyzer(ocr: config.ocr, tracking: config.tracking)
+            let analyzer = FrameAnalyzer(readers: readers, tracking: config.tracking)
             logger.info("camera opened", metadata: ["width": "\(reader.width)", "height": "\(reader.height)"])
             func publish(_ passages: [Passage]) -> [PlateEvent] {
                 let events = passages.map { PlateEvent($0, camera: camera, site: config.site) }
