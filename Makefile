@@ -40,8 +40,10 @@ demo: build
 
 # Unit tests, then the end-to-end checks (real footage, real SQLite, the CLI as a user runs it), then a
 # short accuracy-only bench: it reports missed targets but speed and targets are never asserted here.
+# OMP_THREAD_LIMIT: libgomp reads it at load time; the test process runs Tesseract in-process (the CLI
+# sets it for itself).
 test: build
-	$(SWIFT) test -c $(CONFIG)
+	OMP_THREAD_LIMIT=1 $(SWIFT) test -c $(CONFIG)
 	$(BIN) bench --accuracy-only --report-only --out var/bench
 
 # The full benchmark: decode-only vs pipeline fps, live capacity, accuracy, latency, stills from

@@ -12,13 +12,16 @@ struct PlateWatchCommand: AsyncParsableCommand {
         commandName: "platewatch",
         abstract: "Edge licence-plate reader: cameras in, one plate event per vehicle out.",
         subcommands: [Run.self, Read.self, Probe.self, BenchCommand.self, ValidateConfig.self])
+
+    static func main() async {
+        TesseractRuntime.ensureSingleThreadedOpenMP()
+        await main(nil)
+    }
 }
 
 /// Shared by subcommands: logs to stderr so stdout stays machine-readable.
 enum Setup {
     static func logger(verbose: Bool) -> Logger {
-        // Tesseract's OpenMP threads would fight the per-camera threads for 2 cores.
-        setenv("OMP_THREAD_LIMIT", "1", 0)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = verbose ? .debug : .notice
