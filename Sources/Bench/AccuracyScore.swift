@@ -37,6 +37,20 @@ public struct AccuracyScore: Sendable {
     public var byLight: [String: Tally] = [:]
     public var missed: [String] = []
     public var wrong: [String] = []
+    /// Frames where no plate is readable, and reads on them that match no plate of the clip.
+    public var framesWithoutPlate = 0
+    public var falseReads = 0
+    public var falseReadsPer1000Frames: Double { framesWithoutPlate == 0 ? 0 : Double(falseReads) * 1000 / Double(framesWithoutPlate) }
+
+    /// Counts reads that are no plate of the clip on frames where no plate is readable.
+    public mutating func scoreFalseReads(clip: FootageSet.Clip, frames: Int, reads: [Int: [String]]) {
+        let plates = Set(clip.truth.vehicles.map(\.plate))
+        let readable = clip.truth.vehicles.map { $0.firstFrame...$0.lastFrame }
+        for index in 0..<frames where !readable.contains(where: { $0.contains(index) }) {
+            framesWithoutPlate += 1
+            falseReads += (reads[index] ?? []).filter { !plates.contains($0) }.count
+        }
+    }
     public var recall: Double { vehicles == 0 ? 0 : Double(found) / Double(vehicles) }
     public var precision: Double { events == 0 ? 0 : Double(correctEvents) / Double(events) }
 

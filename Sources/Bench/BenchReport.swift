@@ -13,6 +13,7 @@ public struct BenchReport: Encodable, Sendable {
     public var rssAtStreams: RSSReport?
     public var peakRSSMB = 0.0
     public var stills: [StillResult] = []
+    public var kernels: [KernelResult] = []
     public var checks: [TargetCheck] = []
     public var missed: [TargetCheck] { checks.filter { !$0.passed } }
 
@@ -22,7 +23,7 @@ public struct BenchReport: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case date, machine, throughput, capacity, accuracy, latency, stages, stills, checks
+        case date, machine, throughput, capacity, accuracy, latency, stages, stills, kernels, checks
         case ocrModel = "ocr_model"
         case rssAtStreams = "rss_at_streams"
         case peakRSSMB = "peak_rss_mb"
@@ -59,8 +60,14 @@ public struct AccuracyReport: Encodable, Sendable {
     public var byLight: [String: AccuracyScore.Tally]
     public var missed: [String]
     public var wrong: [String]
+    public var framesWithoutPlate: Int
+    public var falseReads: Int
+    public var falseReadsPer1000Frames: Double
 
     init(_ s: AccuracyScore) {
+        framesWithoutPlate = s.framesWithoutPlate
+        falseReads = s.falseReads
+        falseReadsPer1000Frames = s.falseReadsPer1000Frames
         vehicles = s.vehicles
         found = s.found
         events = s.events
@@ -78,6 +85,9 @@ public struct AccuracyReport: Encodable, Sendable {
         case characterAccuracy = "character_accuracy"
         case byFormat = "by_format"
         case byLight = "by_light"
+        case framesWithoutPlate = "frames_without_plate"
+        case falseReads = "false_reads"
+        case falseReadsPer1000Frames = "false_reads_per_1000_frames"
     }
 }
 
@@ -147,6 +157,7 @@ public struct TargetCheck: Codable, Sendable {
         atLeast("live 720p25 streams held", t.streams720p25Min.map(Double.init), held("720p25"), "%.0f")
         atLeast("vehicle recall (exact plate)", t.vehicleRecallMin, r.accuracy?.recall)
         atLeast("vehicle precision", t.vehiclePrecisionMin, r.accuracy?.precision)
+        atMost("false plate reads per 1,000 frames without a plate", t.falseReadsPer1000Max, r.accuracy?.falseReadsPer1000Frames, "%.2f")
         atMost("plate.read latency p95, ms of media time", t.latencyP95MsMax, r.latency.map { $0.media.p95 }, "%.0f")
         if let rss = r.rssAtStreams {
             atMost("resident memory at \(rss.streams) streams, MB", t.rssMbMax, rss.peakMB, "%.0f")

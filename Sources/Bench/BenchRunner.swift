@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 import Logging
 import Pipeline
 import PlateWatchCore
@@ -34,6 +35,11 @@ public struct BenchRunner {
         if let folder = options.footage {
             let footage = try FootageSet(folder: folder)
             let totalFrames = footage.clips.map { clip in clip.truth.vehicles.map(\.lastFrame).max() ?? 0 }.reduce(0, +)
+            if !options.accuracyOnly, let clip = footage.clips.first(where: { $0.truth.height == 1080 }) ?? footage.clips.first,
+               let frame = try MediaReader(url: clip.url.path, camera: clip.id).next() {
+                progress.line("SIMD kernels against their scalar twins on a \(frame.luma.width)×\(frame.luma.height) frame …")
+                report.kernels = KernelBench.run(frame: frame.luma)
+            }
             if !options.accuracyOnly {
                 progress.line("decode-only pass over \(footage.clips.count) clips …")
                 let decode = try ThroughputBench.decodeOnly(footage.clips)
@@ -60,6 +66,7 @@ public struct BenchRunner {
                     }
                 }
                 let frames = collector.framesPerClip[clip.id] ?? 0
+                accuracy.scoreFalseReads(clip: clip, frames: frames, reads: collector.reads[clip.id] ?? [:])
                 let camera = summary.cameras.first { $0.camera == clip.id }
                 perClip.append(.init(clip: clip.id, width: clip.truth.width, frames: frames,
                                      pipelineFPS: Double(frames) / max(0.001, camera?.seconds ?? seconds),

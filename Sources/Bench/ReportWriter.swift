@@ -21,6 +21,7 @@ public enum ReportWriter {
             out.append("accuracy: \(a.found)/\(a.vehicles) vehicles exact (recall \(pct(a.recall))), precision \(pct(a.precision)) of \(a.events) events, characters \(pct(a.characterAccuracy))")
             out.append("  by format: " + a.byFormat.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.found)/\($0.value.vehicles)" }.joined(separator: ", "))
             out.append("  by light: " + a.byLight.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.found)/\($0.value.vehicles)" }.joined(separator: ", "))
+            out.append("  false plate reads: \(a.falseReads) on \(a.framesWithoutPlate) frames without a readable plate (\(f(a.falseReadsPer1000Frames, 2)) per 1,000)")
             if !a.missed.isEmpty { out.append("  missed: " + a.missed.joined(separator: "; ")) }
             if !a.wrong.isEmpty { out.append("  wrong events: " + a.wrong.joined(separator: "; ")) }
         }
@@ -33,6 +34,13 @@ public enum ReportWriter {
                 out.append(stage.name.padding(toLength: 21, withPad: " ", startingAt: 0)
                     + [stage.perFrame.p50, stage.perFrame.p95, stage.perFrame.p99].map { f($0, 2).leftPad(9) }.joined()
                     + pct(stage.share).leftPad(9))
+            }
+        }
+        if !r.kernels.isEmpty {
+            out.append("kernel (1080p frame)          SIMD ms  scalar ms  speed-up  identical")
+            for k in r.kernels {
+                out.append(k.kernel.padding(toLength: 28, withPad: " ", startingAt: 0) + f(k.simdMs, 3).leftPad(9)
+                    + f(k.scalarMs, 3).leftPad(11) + (f(k.speedup, 1) + "×").leftPad(10) + (k.identical ? "yes" : "NO").leftPad(11))
             }
         }
         for s in r.stills {

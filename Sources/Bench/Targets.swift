@@ -11,6 +11,8 @@ public struct BenchTargets: Codable, Sendable, Equatable {
     public var streams720p25Min: Int?
     public var vehicleRecallMin: Double?
     public var vehiclePrecisionMin: Double?
+    /// Reads of text that is no plate, on frames where no plate is readable.
+    public var falseReadsPer1000Max: Double?
     /// 95th percentile, media time from a plate's first readable frame to its `plate.read` event.
     public var latencyP95MsMax: Double?
     /// Resident memory with `rssStreams` live streams.
@@ -25,6 +27,7 @@ public struct BenchTargets: Codable, Sendable, Equatable {
         case streams720p25Min = "streams_720p25_min"
         case vehicleRecallMin = "vehicle_recall_min"
         case vehiclePrecisionMin = "vehicle_precision_min"
+        case falseReadsPer1000Max = "false_reads_per_1000_frames_max"
         case latencyP95MsMax = "latency_p95_ms_max"
         case rssMbMax = "rss_mb_max"
         case rssStreams = "rss_streams"

@@ -48,6 +48,8 @@ final class RunCollector: @unchecked Sendable {
     private(set) var captureTimes: [String: [Int: Date]] = [:]
     private(set) var framesPerClip: [String: Int] = [:]
     private(set) var finishedAt: [String: Date] = [:]
+    /// Frame index → plates read in it, per clip (only frames with reads).
+    private(set) var reads: [String: [Int: [String]]] = [:]
     var onFrame: (@Sendable (String, Int) -> Void)?
 
     func record(_ r: FrameRecord) {
@@ -59,6 +61,7 @@ final class RunCollector: @unchecked Sendable {
                 stages["track", default: DurationStats()].record(seconds: r.cost.track)
                 captureTimes[r.camera, default: [:]][r.index] = r.captureTime
                 framesPerClip[r.camera, default: 0] += 1
+                if !r.readPlates.isEmpty { reads[r.camera, default: [:]][r.index] = r.readPlates }
             } else {
                 finishedAt[r.camera] = Date()
             }

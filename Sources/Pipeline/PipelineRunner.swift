@@ -30,6 +30,8 @@ public struct FrameRecord: Sendable {
     /// CPU seconds, on the camera's thread.
     public var decodeSeconds: Double
     public var cost: StageSeconds
+    /// Plates read in this frame (before voting).
+    public var readPlates: [String]
     /// Events that became publishable at this frame (after it, at the end of the stream).
     public var events: [PlateEvent]
     public var isEndOfStream: Bool
@@ -146,13 +148,13 @@ public struct PipelineRunner: Sendable {
                 let events = publish(analysis.passages)
                 observer?.frame(FrameRecord(camera: camera.id, index: frame.index, mediaTime: frame.mediaTime,
                                             captureTime: frame.captureTime, decodeSeconds: decodeSeconds, cost: analysis.cost,
-                                            events: events, isEndOfStream: false))
+                                            readPlates: analysis.reads.map(\.plate), events: events, isEndOfStream: false))
                 last = frame
             }
             let events = publish(analyzer.finish())
             if let last {
                 observer?.frame(FrameRecord(camera: camera.id, index: last.index, mediaTime: last.mediaTime, captureTime: Date(),
-                                            decodeSeconds: 0, cost: StageSeconds(), events: events, isEndOfStream: true))
+                                            decodeSeconds: 0, cost: StageSeconds(), readPlates: [], events: events, isEndOfStream: true))
             }
             result.reads = analyzer.readsMade
         } catch let error as PlateWatchError {

@@ -16,12 +16,15 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also write the report as JSON to this file.") var json: String?
     @Option(name: .long, help: "Folder for the markdown report and SVG chart.") var out: String = "benchmarks/results"
     @Option(name: .long, help: "OCR model: eng, a name in tessdata, or a .traineddata path.") var ocrModel: String = "eng"
+    @Option(name: .long, help: "Plate grammars for the footage and still sets: vn, cn, generic.") var regions: String = "vn,cn"
     @Option(name: .long, help: "Seconds each live-capacity step runs.") var capacitySeconds: Double = 8
     @Option(name: .long, help: "Most live streams to try.") var maxStreams: Int = 12
     @Flag(name: .long, help: "Only the accuracy and latency pass over the footage (no decode-only pass, no capacity).")
     var accuracyOnly = false
     @Flag(name: .long, help: "Skip the footage (stills only).") var noFootage = false
     @Flag(name: .long, help: "Report missed targets but exit 0 (for a smoke run in tests).") var reportOnly = false
+    @Option(name: .long, help: "File name (without extension) of the report in --out; default bench, accuracy or stills.")
+    var reportName: String?
 
     func run() async throws {
         let logger = Setup.logger(verbose: false)
@@ -33,6 +36,7 @@ struct BenchCommand: AsyncParsableCommand {
         options.capacitySeconds = capacitySeconds
         options.maxStreams = maxStreams
         options.config.ocr.model = ocrModel
+        do { options.config.ocr.regions = try RegionList.parse(regions) } catch { throw Setup.fail(error) }
         let report: BenchReport
         do {
             options.targets = try BenchTargets.load(path: targets)
@@ -43,7 +47,7 @@ struct BenchCommand: AsyncParsableCommand {
         let command = (["platewatch"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let stem = accuracyOnly ? "accuracy" : (noFootage ? "stills" : "bench")
+            let stem = reportName ?? (accuracyOnly ? "accuracy" : (noFootage ? "stills" : "bench"))
             try ReportWriter.svg(report).write(toFile: "\(out)/\(stem).svg", atomically: true, encoding: .utf8)
             try ReportWriter.markdown(report, command: command, chart: "\(stem).svg")
                 .write(toFile: "\(out)/\(stem).md", atomically: true, encoding: .utf8)

@@ -70,12 +70,14 @@ struct Read: AsyncParsableCommand {
     @Flag(name: .long, help: "One JSON object per file.") var json = false
     @Option(name: .long, help: "OCR model: eng, a name in tessdata, or a .traineddata path.") var ocrModel: String = "eng"
     @Option(name: .long, help: "Agreeing frame reads a video plate needs.") var minVotes: Int = 1
+    @Option(name: .long, help: "Plate grammars, comma-separated: vn, cn, generic.") var regions: String = "vn,cn"
     @Flag(name: .long, help: "Print the time spent per stage on stderr.") var timings = false
 
     func run() async throws {
         _ = Setup.logger(verbose: false)
         var ocr = OCRSettings()
         ocr.model = ocrModel
+        do { ocr.regions = try RegionList.parse(regions) } catch { throw Setup.fail(error) }
         var tracking = TrackingSettings()
         tracking.minVotes = minVotes
         var failures = 0
@@ -150,5 +152,17 @@ struct Probe: ParsableCommand {
             }
         }
         if failures > 0 { throw ExitCode(2) }
+    }
+}
+
+enum RegionList {
+    static func parse(_ text: String) throws -> [PlateRegion] {
+        try text.split(separator: ",").map { name in
+            guard let region = PlateRegion(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw PlateWatchError(.config, subject: "--regions", message: "unknown region \"\(name)\"",
+                                      hint: "use " + PlateRegion.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return region
+        }
     }
 }
