@@ -22,8 +22,20 @@ public struct LineCutter: Sendable {
         public var box: PixelRect
     }
 
-    public func lines(in crop: LumaImage) -> [Line] {
-        guard crop.width >= 16, crop.height >= 8 else { return [] }
+    public func lines(in original: LumaImage) -> [Line] {
+        guard original.width >= 16, original.height >= 8 else { return [] }
+        // Tight crops (a plate cut to its text, as in many datasets) have glyphs touching the edge, which
+        // would be taken for the border: repeat the edge pixels outwards first.
+        let pad = max(2, original.height / 8)
+        return cut(Resample.padReplicatingEdges(original, by: pad)).map { line in
+            var line = line
+            line.box.x -= pad
+            line.box.y -= pad
+            return line
+        }
+    }
+
+    private func cut(_ crop: LumaImage) -> [Line] {
         let centre = PixelRect(x: crop.width / 6, y: crop.height / 6, width: crop.width * 2 / 3, height: crop.height * 2 / 3)
         let t = otsuThreshold(crop, region: centre)
         var darkInCentre = 0
@@ -219,6 +231,16 @@ public enum Resample {
                 let bottom = Double(src[x0, y1]) * (1 - wx) + Double(src[x1, y1]) * wx
                 out[x, y] = UInt8(clamping: Int((top * (1 - wy) + bottom * wy).rounded()))
             }
+        }
+        return out
+    }
+
+    /// Grows the picture by `p` pixels on each side, repeating its outermost rows and columns.
+    public static func padReplicatingEdges(_ src: LumaImage, by p: Int) -> LumaImage {
+        var out = LumaImage(width: src.width + 2 * p, height: src.height + 2 * p)
+        for y in 0..<out.height {
+            let sy = min(max(y - p, 0), src.height - 1)
+            for x in 0..<out.width { out[x, y] = src[min(max(x - p, 0), src.width - 1), sy] }
         }
         return out
     }

@@ -35,6 +35,8 @@ public enum PlateGrammar {
         case cnAlnum = "X"
         /// Chinese province character.
         case province = "P"
+        /// Chinese issuing-office letter: any capital but I and O.
+        case cnLetter = "C"
         case seriesDigit = "N"  // motorbike series digit 1–9
     }
 
@@ -63,7 +65,7 @@ public enum PlateGrammar {
         Layout("DDLLDDDD", .vnOneLine) { c in "\(String(c[0..<4]))-\(digits(c[4...]))" },
         Layout("LLDDDD", .vnMilitary) { c in "\(String(c[0..<2]))-\(String(c[2..<4]))-\(String(c[4...]))" },
         Layout("LLDDDDD", .vnMilitary) { c in "\(String(c[0..<2]))-\(String(c[2..<4]))-\(String(c[4...]))" },
-        Layout("PSXXXXX", .chinese) { c in "\(String(c[0..<2]))·\(String(c[2...]))" },
+        Layout("PCXXXXX", .chinese) { c in "\(String(c[0..<2]))·\(String(c[2...]))" },
     ]
 
     static let twoLine: [Layout] = [
@@ -98,9 +100,11 @@ public enum PlateGrammar {
     }
 
     /// Fits normalised lines (one per plate line, top first) to the best layout, or nil if none fits.
-    public static func match(lines: [String]) -> Match? {
+    public static func match(lines: [String], regions: [PlateRegion] = [.vietnam, .china]) -> Match? {
         let text = Array(lines.joined())
-        let layouts = lines.count == 2 ? twoLine : oneLine
+        let layouts = (lines.count == 2 ? twoLine : oneLine).filter { layout in
+            layout.format == .chinese ? regions.contains(.china) : regions.contains(.vietnam)
+        }
         var best: Match?
         for layout in layouts where layout.pattern.count == text.count {
             if let lb = layout.lineBreak, lines.count == 2, lines[0].count != lb { continue }
@@ -117,7 +121,17 @@ public enum PlateGrammar {
             let candidate = Match(plate: String(fixed), display: layout.display(fixed), format: format, repairs: repairs)
             if best == nil || repairs < best!.repairs { best = candidate }
         }
+        // Where other countries' plates are expected, a read that fits none of the known layouts as it stands
+        // is taken as it is rather than repaired into one.
+        if regions.contains(.generic), (best?.repairs ?? 1) > 0, let generic = genericMatch(text) { return generic }
         return best
+    }
+
+    /// Any country's plate, roughly: 4–8 Latin letters and digits with at least one of each. Read as is.
+    static func genericMatch(_ text: [Character]) -> Match? {
+        guard (4...8).contains(text.count), text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),
+              text.contains(where: \.isLetter), text.contains(where: \.isNumber) else { return nil }
+        return Match(plate: String(text), display: String(text), format: .generic, repairs: 0)
     }
 
     static func repair(_ text: [Character], to pattern: [Slot]) -> ([Character], Int)? {
@@ -136,6 +150,10 @@ public enum PlateGrammar {
             case .letter:
                 if c.isASCII && c.isLetter { continue }
                 guard let l = toLetter[c] else { return nil }
+                out[i] = l
+            case .cnLetter:
+                if cnAlnum.contains(c) && c.isLetter { continue }
+                guard let l = toLetter[c], cnAlnum.contains(l) else { return nil }
                 out[i] = l
             case .cnAlnum:
                 if cnAlnum.contains(c) { continue }

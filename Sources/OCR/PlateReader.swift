@@ -41,11 +41,11 @@ public final class PlateReader: @unchecked Sendable {
             if let debugDirectory { writeDebug(line.image, read: symbols.map(\.text).joined(), to: debugDirectory) }
         }
         let texts = symbolsPerLine.map { PlateGrammar.normalise($0.map(\.text).joined()) }
-        var match = PlateGrammar.match(lines: texts)
+        var match = PlateGrammar.match(lines: texts, regions: settings.regions)
         var symbols = symbolsPerLine.flatMap { $0 }
         // A Hanzi read by the Latin engine becomes a letter or is dropped, so a Chinese plate can pass for a military one.
         // So can a repaired Vietnamese one: 云J·7Z701 reads as 51T-2701 after two repairs.
-        if match == nil || match?.format == .vnMilitary || (match?.repairs ?? 0) > 0, lines.count == 1,
+        if match == nil || match?.format == .vnMilitary || (match?.repairs ?? 0) > 0, lines.count == 1, settings.regions.contains(.china),
            let chinese = readChinese(lines[0], latinSymbols: symbols) {
             match = chinese.match
             symbols = chinese.symbols
@@ -115,7 +115,7 @@ public final class PlateReader: @unchecked Sendable {
                 let text = String(swapped)
                 let split = lines == 2 ? [String(text.prefix(match.display.split(separator: " ")[0].filter { $0.isLetter || $0.isNumber }.count)),
                                           String(text.dropFirst(match.display.split(separator: " ")[0].filter { $0.isLetter || $0.isNumber }.count))] : [text]
-                guard let m = PlateGrammar.match(lines: split), m.plate != match.plate,
+                guard let m = PlateGrammar.match(lines: split, regions: settings.regions), m.plate != match.plate,
                       !result.contains(where: { $0.plate == m.plate }) else { continue }
                 result.append(PlateAlternative(plate: m.plate, confidence: (best * altConfidence * 1000).rounded() / 1000))
             }

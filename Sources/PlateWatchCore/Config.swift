@@ -46,7 +46,18 @@ public struct CameraConfig: Sendable, Equatable {
     public var isFile: Bool { !url.contains("://") || url.hasPrefix("file://") }
 }
 
+/// Which plate grammars a site accepts. A border crossing with Vietnam and China needs only those two;
+/// `generic` (4–8 letters and digits, at least one of each, nothing repaired) reads other countries' plates
+/// but also accepts more text that is no plate, so it is opt-in.
+public enum PlateRegion: String, Sendable, Codable, CaseIterable {
+    case vietnam = "vn"
+    case china = "cn"
+    case generic
+}
+
 public struct OCRSettings: Sendable, Equatable {
+    /// Plate grammars to accept. Default `[vn, cn]`.
+    public var regions: [PlateRegion] = [.vietnam, .china]
     /// `plate` (models/plate.traineddata, once trained), `eng` (Tesseract's stock model) or a path to a
     /// `.traineddata` file. Default `eng` until the plate model lands.
     public var model: String = "eng"

@@ -119,8 +119,19 @@ struct ConfigReader {
     }
 
     func ocr(_ node: Node) throws -> OCRSettings {
-        let map = try mapping(node, "ocr", allowed: ["model", "tessdata"])
+        let map = try mapping(node, "ocr", allowed: ["model", "tessdata", "regions"])
         var ocr = OCRSettings()
+        if let regions = map["regions"] {
+            guard case .sequence(let items) = regions, !items.isEmpty else {
+                throw fail(regions, "ocr.regions", "expected a list such as [vn, cn]")
+            }
+            ocr.regions = try items.map { item in
+                guard let name = item.string, let region = PlateRegion(rawValue: name) else {
+                    throw fail(item, "ocr.regions", "unknown region; expected " + PlateRegion.allCases.map(\.rawValue).joined(separator: " | "))
+                }
+                return region
+            }
+        }
         if let model = try string(map["model"], "ocr.model") { ocr.model = model }
         ocr.tessdata = try string(map["tessdata"], "ocr.tessdata")
         return ocr

@@ -47,3 +47,23 @@ import Testing
         #expect(PlateGrammar.normalise("桂A·12345") == "桂A12345")
     }
 }
+
+extension PlateGrammarTests {
+    @Test func genericPlatesOnlyWhenAskedFor() {
+        #expect(PlateGrammar.match(lines: ["7ABC123"]) == nil, "not a Vietnamese or Chinese layout")
+        let all: [PlateRegion] = [.vietnam, .china, .generic]
+        #expect(PlateGrammar.match(lines: ["7ABC123"], regions: all)?.format == .generic)
+        #expect(PlateGrammar.match(lines: ["BAB1234"], regions: all)?.plate == "BAB1234")
+        #expect(PlateGrammar.match(lines: ["KIEMDICH"], regions: all) == nil, "no digit: a word, not a plate")
+        #expect(PlateGrammar.match(lines: ["51F67890"], regions: all)?.format == .vnOneLine, "known layouts first")
+        #expect(PlateGrammar.match(lines: ["桂A12345"], regions: [.vietnam]) == nil, "Chinese layouts off")
+    }
+}
+
+extension PlateGrammarTests {
+    @Test func chineseOfficeLettersIncludeThoseVietnamDoesNotUse() {
+        #expect(match("川J·K0707")?.plate == "川JK0707")
+        #expect(match("京Q·12345")?.format == .chinese)
+        #expect(match("京I·12345")?.repairs == 1, "I is never an office letter: it is repaired, not kept")
+    }
+}

@@ -74,3 +74,15 @@ import Testing
         #expect(missing?.code == .fileNotFound)
     }
 }
+
+extension ConfigLoaderTests {
+    @Test func plateRegionsAreConfigurable() throws {
+        let config = try ConfigLoader.parse("site: s\nocr:\n  regions: [vn, generic]\ncameras:\n  - id: a\n    url: x.mp4\n")
+        #expect(config.ocr.regions == [.vietnam, .generic])
+        #expect(try ConfigLoader.parse(valid).ocr.regions == [.vietnam, .china], "default: the border's two countries")
+        let bad = #expect(throws: PlateWatchError.self) {
+            try ConfigLoader.parse("site: s\nocr:\n  regions: [vn, mars]\ncameras:\n  - id: a\n    url: x.mp4\n")
+        }
+        #expect(bad?.message.contains("vn | cn | generic") == true)
+    }
+}
