@@ -57,7 +57,7 @@ enum StillsBench {
             let isCrop = rows.allSatisfy { $0.box == nil }
             let plates: [String]
             if isCrop {
-                plates = analyzer.readers.withReader { $0.read(crop: frame.luma) }.map { [$0.plate] } ?? []
+                plates = analyzer.readers.withReader { $0.read(crop: frame.luma, tight: true) }.map { [$0.plate] } ?? []
             } else {
                 plates = analyzer.analyse(frame).reads.map(\.plate)
                 _ = analyzer.finish()

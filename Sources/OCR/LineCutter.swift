@@ -22,15 +22,22 @@ public struct LineCutter: Sendable {
         public var box: PixelRect
     }
 
-    public func lines(in original: LumaImage) -> [Line] {
+    /// - Parameter tight: the picture is cut to the plate's text (many datasets' crops), not a located
+    ///   region with a margin. Its glyphs touch the edge and would be taken for the border, so the edge
+    ///   pixels are repeated outwards first, and a plate only ~20 px tall is enlarged before binarising
+    ///   (its strokes break apart otherwise). On located regions both lose plates: their edges cut through
+    ///   the vehicle and the plate frame (bundled clips: 52 → 43 of 56 vehicles with them on).
+    public func lines(in original: LumaImage, tight: Bool = false) -> [Line] {
         guard original.width >= 16, original.height >= 8 else { return [] }
-        // Tight crops (a plate cut to its text, as in many datasets) have glyphs touching the edge, which
-        // would be taken for the border: repeat the edge pixels outwards first.
-        let pad = max(2, original.height / 8)
-        return cut(Resample.padReplicatingEdges(original, by: pad)).map { line in
+        guard tight else { return cut(original) }
+        let factor = original.height < 48 ? min(4, (48 + original.height - 1) / original.height) : 1
+        let source = factor == 1 ? original
+            : Resample.bilinear(original, width: original.width * factor, height: original.height * factor)
+        let pad = max(2, source.height / 8)
+        return cut(Resample.padReplicatingEdges(source, by: pad)).map { line in
             var line = line
-            line.box.x -= pad
-            line.box.y -= pad
+            line.box = PixelRect(x: (line.box.x - pad) / factor, y: (line.box.y - pad) / factor,
+                                 width: line.box.width / factor, height: line.box.height / factor)
             return line
         }
     }

@@ -30,9 +30,10 @@ public final class PlateReader: @unchecked Sendable {
         return read
     }
 
-    /// Reads a picture that is already (roughly) one plate. The result's box is relative to the crop.
-    public func read(crop: LumaImage) -> PlateRead? {
-        let lines = cutter.lines(in: crop)
+    /// Reads a picture that is already one plate. The result's box is relative to the crop.
+    /// - Parameter tight: the crop is cut to the plate itself (dataset crops), not a located region with a margin.
+    public func read(crop: LumaImage, tight: Bool = false) -> PlateRead? {
+        let lines = cutter.lines(in: crop, tight: tight)
         guard !lines.isEmpty else { return nil }
         var symbolsPerLine: [[RecognizedSymbol]] = []
         for line in lines {

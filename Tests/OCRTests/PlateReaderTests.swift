@@ -72,7 +72,7 @@ import Vision
             var exact = 0, reads = 0
             for row in rows {
                 let image = try #require(try MediaReader(url: row.file.path, camera: row.file.lastPathComponent).next())
-                guard let read = reader.read(crop: image.luma) else { continue }
+                guard let read = reader.read(crop: image.luma, tight: true) else { continue }
                 reads += 1
                 if read.plate == row.plate { exact += 1 }
                 #expect(PlateGrammar.match(lines: [read.plate]) != nil || read.lines == 2, "every read fits the grammar")
