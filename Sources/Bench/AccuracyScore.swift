@@ -42,13 +42,29 @@ public struct AccuracyScore: Sendable {
     public var falseReads = 0
     public var falseReadsPer1000Frames: Double { framesWithoutPlate == 0 ? 0 : Double(falseReads) * 1000 / Double(framesWithoutPlate) }
 
-    /// Counts reads that are no plate of the clip on frames where no plate is readable.
-    public mutating func scoreFalseReads(clip: FootageSet.Clip, frames: Int, reads: [Int: [String]]) {
-        let plates = Set(clip.truth.vehicles.map(\.plate))
-        let readable = clip.truth.vehicles.map { $0.firstFrame...$0.lastFrame }
+    /// Frame reads at or above `calibrationLevel` confidence, and how many of them were a plate in view.
+    public static let calibrationLevel = 0.9
+    public var confidentReads = 0
+    public var confidentReadsRight = 0
+    public var confidentReadPrecision: Double { confidentReads == 0 ? 0 : Double(confidentReadsRight) / Double(confidentReads) }
+
+    /// Scores frame reads: false reads (no plate of the clip, on frames where no plate is readable) and
+    /// calibration (a read is right when it is the plate of a vehicle in view within ±1 s of the frame).
+    public mutating func scoreReads(clip: FootageSet.Clip, frames: Int, reads: [Int: [PlateAlternative]]) {
+        let truth = clip.truth
+        let plates = Set(truth.vehicles.map(\.plate))
+        let readable = truth.vehicles.map { $0.firstFrame...$0.lastFrame }
         for index in 0..<frames where !readable.contains(where: { $0.contains(index) }) {
             framesWithoutPlate += 1
-            falseReads += (reads[index] ?? []).filter { !plates.contains($0) }.count
+            falseReads += (reads[index] ?? []).filter { !plates.contains($0.plate) }.count
+        }
+        let slack = Int(truth.fps)
+        for (index, frameReads) in reads {
+            let inView = Set(truth.vehicles.filter { $0.firstFrame - slack <= index && index <= $0.lastFrame + slack }.map(\.plate))
+            for read in frameReads where read.confidence >= Self.calibrationLevel {
+                confidentReads += 1
+                if inView.contains(read.plate) { confidentReadsRight += 1 }
+            }
         }
     }
     public var recall: Double { vehicles == 0 ? 0 : Double(found) / Double(vehicles) }

@@ -63,8 +63,13 @@ public struct AccuracyReport: Encodable, Sendable {
     public var framesWithoutPlate: Int
     public var falseReads: Int
     public var falseReadsPer1000Frames: Double
+    /// Share of frame reads with confidence ≥ 0.9 that were right: is `confidence` calibrated?
+    public var confidentReads: Int
+    public var confidentReadPrecision: Double
 
     init(_ s: AccuracyScore) {
+        confidentReads = s.confidentReads
+        confidentReadPrecision = s.confidentReadPrecision
         framesWithoutPlate = s.framesWithoutPlate
         falseReads = s.falseReads
         falseReadsPer1000Frames = s.falseReadsPer1000Frames
@@ -88,6 +93,8 @@ public struct AccuracyReport: Encodable, Sendable {
         case framesWithoutPlate = "frames_without_plate"
         case falseReads = "false_reads"
         case falseReadsPer1000Frames = "false_reads_per_1000_frames"
+        case confidentReads = "reads_at_0_9_confidence"
+        case confidentReadPrecision = "reads_at_0_9_confidence_right"
     }
 }
 
@@ -157,6 +164,7 @@ public struct TargetCheck: Codable, Sendable {
         atLeast("live 720p25 streams held", t.streams720p25Min.map(Double.init), held("720p25"), "%.0f")
         atLeast("vehicle recall (exact plate)", t.vehicleRecallMin, r.accuracy?.recall)
         atLeast("vehicle precision", t.vehiclePrecisionMin, r.accuracy?.precision)
+        atLeast("frame reads with confidence ≥ 0.9 that are right", t.confidentReadPrecisionMin, r.accuracy?.confidentReadPrecision)
         atMost("false plate reads per 1,000 frames without a plate", t.falseReadsPer1000Max, r.accuracy?.falseReadsPer1000Frames, "%.2f")
         atMost("plate.read latency p95, ms of media time", t.latencyP95MsMax, r.latency.map { $0.media.p95 }, "%.0f")
         if let rss = r.rssAtStreams {

@@ -66,7 +66,7 @@ public struct BenchRunner {
                     }
                 }
                 let frames = collector.framesPerClip[clip.id] ?? 0
-                accuracy.scoreFalseReads(clip: clip, frames: frames, reads: collector.reads[clip.id] ?? [:])
+                accuracy.scoreReads(clip: clip, frames: frames, reads: collector.reads[clip.id] ?? [:])
                 let camera = summary.cameras.first { $0.camera == clip.id }
                 perClip.append(.init(clip: clip.id, width: clip.truth.width, frames: frames,
                                      pipelineFPS: Double(frames) / max(0.001, camera?.seconds ?? seconds),

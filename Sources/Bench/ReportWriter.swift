@@ -22,6 +22,7 @@ public enum ReportWriter {
             out.append("  by format: " + a.byFormat.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.found)/\($0.value.vehicles)" }.joined(separator: ", "))
             out.append("  by light: " + a.byLight.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.found)/\($0.value.vehicles)" }.joined(separator: ", "))
             out.append("  false plate reads: \(a.falseReads) on \(a.framesWithoutPlate) frames without a readable plate (\(f(a.falseReadsPer1000Frames, 2)) per 1,000)")
+            out.append("  calibration: \(pct(a.confidentReadPrecision)) of \(a.confidentReads) frame reads with confidence ≥ 0.9 are right")
             if !a.missed.isEmpty { out.append("  missed: " + a.missed.joined(separator: "; ")) }
             if !a.wrong.isEmpty { out.append("  wrong events: " + a.wrong.joined(separator: "; ")) }
         }

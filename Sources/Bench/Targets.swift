@@ -11,6 +11,8 @@ public struct BenchTargets: Codable, Sendable, Equatable {
     public var streams720p25Min: Int?
     public var vehicleRecallMin: Double?
     public var vehiclePrecisionMin: Double?
+    /// Share of frame reads with confidence ≥ 0.9 that are right (confidence calibration).
+    public var confidentReadPrecisionMin: Double?
     /// Reads of text that is no plate, on frames where no plate is readable.
     public var falseReadsPer1000Max: Double?
     /// 95th percentile, media time from a plate's first readable frame to its `plate.read` event.
@@ -28,6 +30,7 @@ public struct BenchTargets: Codable, Sendable, Equatable {
         case vehicleRecallMin = "vehicle_recall_min"
         case vehiclePrecisionMin = "vehicle_precision_min"
         case falseReadsPer1000Max = "false_reads_per_1000_frames_max"
+        case confidentReadPrecisionMin = "confident_read_precision_min"
         case latencyP95MsMax = "latency_p95_ms_max"
         case rssMbMax = "rss_mb_max"
         case rssStreams = "rss_streams"

@@ -48,8 +48,8 @@ final class RunCollector: @unchecked Sendable {
     private(set) var captureTimes: [String: [Int: Date]] = [:]
     private(set) var framesPerClip: [String: Int] = [:]
     private(set) var finishedAt: [String: Date] = [:]
-    /// Frame index → plates read in it, per clip (only frames with reads).
-    private(set) var reads: [String: [Int: [String]]] = [:]
+    /// Frame index → reads in it, per clip (only frames with reads).
+    private(set) var reads: [String: [Int: [PlateAlternative]]] = [:]
     var onFrame: (@Sendable (String, Int) -> Void)?
 
     func record(_ r: FrameRecord) {
@@ -61,7 +61,7 @@ final class RunCollector: @unchecked Sendable {
                 stages["track", default: DurationStats()].record(seconds: r.cost.track)
                 captureTimes[r.camera, default: [:]][r.index] = r.captureTime
                 framesPerClip[r.camera, default: 0] += 1
-                if !r.readPlates.isEmpty { reads[r.camera, default: [:]][r.index] = r.readPlates }
+                if !r.reads.isEmpty { reads[r.camera, default: [:]][r.index] = r.reads }
             } else {
                 finishedAt[r.camera] = Date()
             }

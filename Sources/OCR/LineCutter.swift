@@ -1,3 +1,4 @@
+import Foundation
 import PlateWatchCore
 import Vision
 
@@ -20,6 +21,8 @@ public struct LineCutter: Sendable {
         public var glyphs: Int
         /// Box of the line inside the crop.
         public var box: PixelRect
+        /// Slope of the glyphs' centre line (dy/dx) before the line was straightened.
+        public var tilt: Double = 0
     }
 
     /// - Parameter tight: the picture is cut to the plate's text (many datasets' crops), not a located
@@ -29,12 +32,12 @@ public struct LineCutter: Sendable {
     ///   the vehicle and the plate frame (bundled clips: 52 → 43 of 56 vehicles with them on).
     public func lines(in original: LumaImage, tight: Bool = false) -> [Line] {
         guard original.width >= 16, original.height >= 8 else { return [] }
-        guard tight else { return cut(original) }
+        guard tight else { return deskewed(original) }
         let factor = original.height < 48 ? min(4, (48 + original.height - 1) / original.height) : 1
         let source = factor == 1 ? original
             : Resample.bilinear(original, width: original.width * factor, height: original.height * factor)
         let pad = max(2, source.height / 8)
-        return cut(Resample.padReplicatingEdges(source, by: pad)).map { line in
+        return deskewed(Resample.padReplicatingEdges(source, by: pad)).map { line in
             var line = line
             line.box = PixelRect(x: (line.box.x - pad) / factor, y: (line.box.y - pad) / factor,
                                  width: line.box.width / factor, height: line.box.height / factor)
@@ -42,24 +45,45 @@ public struct LineCutter: Sendable {
         }
     }
 
+    /// Shifting blobs onto the centre line straightens a line but leaves each glyph tilted, which
+    /// Tesseract reads badly past a few degrees: a clearly tilted plate is rotated level and cut again.
+    private func deskewed(_ crop: LumaImage) -> [Line] {
+        let first = cut(crop)
+        guard let tilt = first.max(by: { $0.glyphs < $1.glyphs })?.tilt, abs(atan(tilt)) > 2.5 * .pi / 180 else { return first }
+        let level = cut(Resample.rotated(crop, radians: -atan(tilt)))
+        return level.isEmpty ? first : level
+    }
+
+    /// Binarises with Otsu over the centre and cuts lines, for the polarity the centre suggests (ink is the
+    /// minority on every plate) and, when that finds no good line, for the other one: a located region
+    /// can hold more dark vehicle than white plate, which turns the guess around.
     private func cut(_ crop: LumaImage) -> [Line] {
         let centre = PixelRect(x: crop.width / 6, y: crop.height / 6, width: crop.width * 2 / 3, height: crop.height * 2 / 3)
         let t = otsuThreshold(crop, region: centre)
         var darkInCentre = 0
         for y in centre.y..<centre.maxY { for x in centre.x..<centre.maxX where crop[x, y] < t { darkInCentre += 1 } }
-        let darkInk = darkInCentre * 2 < centre.area
+        let guess = darkInCentre * 2 < centre.area
+        let first = cut(crop, threshold: t, darkInk: guess)
+        if let main = first.first, main.glyphs >= 5 { return first.lines }
+        let other = cut(crop, threshold: t, darkInk: !guess)
+        return (other.first?.glyphs ?? 0) > (first.first?.glyphs ?? 0) ? other.lines : first.lines
+    }
+
+    /// The lines for one polarity, and the glyph count of the longest.
+    private func cut(_ crop: LumaImage, threshold t: UInt8, darkInk: Bool) -> (lines: [Line], first: Line?) {
         let mask = LumaImage(width: crop.width, height: crop.height,
                              pixels: crop.pixels.map { (darkInk ? $0 < t : $0 >= t) ? 255 : 0 })
         let labeling = ComponentLabeling(mask)
         let all = labeling.components.filter { !touchesEdge($0.box, crop) }
         let glyphs = all.filter { isGlyphLike($0, crop) }
         let groups = groupIntoLines(glyphs)
-        guard let main = groups.max(by: { $0.count < $1.count }), main.count >= 3 else { return [] }
+        guard let main = groups.max(by: { $0.count < $1.count }), main.count >= 3 else { return ([], nil) }
         var chosen = [main]
         if let partner = partnerLine(of: main, among: groups) {
             chosen = partner.box.y < box(of: main).y ? [partner.line, main] : [main, partner.line]
         }
-        return chosen.map { render($0, extras: all, labeling: labeling) }
+        let lines = chosen.map { render($0, extras: all, labeling: labeling) }
+        return (lines, lines.max { $0.glyphs < $1.glyphs })
     }
 
     private func touchesEdge(_ b: PixelRect, _ crop: LumaImage) -> Bool {
@@ -172,7 +196,7 @@ public struct LineCutter: Sendable {
         let scale = Double(targetGlyphHeight) / Double(height)
         let scaled = Resample.bilinear(ink, width: max(1, Int(Double(ink.width) * scale)), height: max(1, Int(Double(ink.height) * scale)))
         return Line(image: Resample.pad(scaled, by: targetGlyphHeight / 3, fill: 255), glyphs: line.count,
-                    box: PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0))
+                    box: PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0), tilt: fit.b)
     }
 
     /// The leftmost glyph of a rendered line, padded: runs of inked columns from the left until the glyph
@@ -237,6 +261,27 @@ public enum Resample {
                 let top = Double(src[x0, y0]) * (1 - wx) + Double(src[x1, y0]) * wx
                 let bottom = Double(src[x0, y1]) * (1 - wx) + Double(src[x1, y1]) * wx
                 out[x, y] = UInt8(clamping: Int((top * (1 - wy) + bottom * wy).rounded()))
+            }
+        }
+        return out
+    }
+
+    /// Rotates about the centre (positive = clockwise on screen) with bilinear sampling; pixels from
+    /// outside take the nearest edge value, so no dark corners appear that could pass for ink.
+    public static func rotated(_ image: LumaImage, radians a: Double) -> LumaImage {
+        let c = cos(a), s = sin(a)
+        let cx = Double(image.width) / 2, cy = Double(image.height) / 2
+        var out = LumaImage(width: image.width, height: image.height)
+        for y in 0..<image.height {
+            for x in 0..<image.width {
+                let dx = Double(x) - cx, dy = Double(y) - cy
+                let sx = min(max(c * dx + s * dy + cx, 0), Double(image.width - 1))
+                let sy = min(max(-s * dx + c * dy + cy, 0), Double(image.height - 1))
+                let x0 = Int(sx), y0 = Int(sy), x1 = min(x0 + 1, image.width - 1), y1 = min(y0 + 1, image.height - 1)
+                let fx = sx - Double(x0), fy = sy - Double(y0)
+                let top = Double(image[x0, y0]) * (1 - fx) + Double(image[x1, y0]) * fx
+                let bottom = Double(image[x0, y1]) * (1 - fx) + Double(image[x1, y1]) * fx
+                out[x, y] = UInt8(clamping: Int((top * (1 - fy) + bottom * fy).rounded()))
             }
         }
         return out

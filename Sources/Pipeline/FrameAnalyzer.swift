@@ -33,6 +33,8 @@ public struct FrameAnalysis: Sendable {
 public final class FrameAnalyzer {
     public let locator: PlateLocator
     public let readers: PlateReaderPool
+    /// Where plates may be; candidates centred outside are dropped before any read.
+    public var regionOfInterest: Polygon?
     public private(set) var tracker: PlateTracker
     /// Regions that gave no plate, and until when they are not read again while they stay put.
     private var rejected: [(box: PixelRect, until: MediaTime)] = []
@@ -64,7 +66,8 @@ public final class FrameAnalyzer {
             result.cost[keyPath: stage] += Double(now - clock) / 1e9
             clock = now
         }
-        let candidates = locator.locate(in: frame.luma)
+        var candidates = locator.locate(in: frame.luma)
+        if let regionOfInterest { candidates.removeAll { !regionOfInterest.contains(centreOf: $0.box) } }
         lap(\.locate)
         for candidate in candidates {
             if tracker.isSettled(candidate.box, at: frame.mediaTime) {

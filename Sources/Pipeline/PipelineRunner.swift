@@ -30,8 +30,8 @@ public struct FrameRecord: Sendable {
     /// CPU seconds, on the camera's thread.
     public var decodeSeconds: Double
     public var cost: StageSeconds
-    /// Plates read in this frame (before voting).
-    public var readPlates: [String]
+    /// Plates read in this frame (before voting), with the reader's confidence.
+    public var reads: [PlateAlternative]
     /// Events that became publishable at this frame (after it, at the end of the stream).
     public var events: [PlateEvent]
     public var isEndOfStream: Bool
@@ -131,6 +131,7 @@ public struct PipelineRunner: Sendable {
         do {
             let reader = try MediaReader(url: camera.url, camera: camera.id)
             let analyzer = FrameAnalyzer(readers: readers, tracking: config.tracking)
+            analyzer.regionOfInterest = camera.roi
             logger.info("camera opened", metadata: ["width": "\(reader.width)", "height": "\(reader.height)"])
             func publish(_ passages: [Passage]) -> [PlateEvent] {
                 let events = passages.map { PlateEvent($0, camera: camera, site: config.site) }
@@ -148,13 +149,13 @@ public struct PipelineRunner: Sendable {
                 let events = publish(analysis.passages)
                 observer?.frame(FrameRecord(camera: camera.id, index: frame.index, mediaTime: frame.mediaTime,
                                             captureTime: frame.captureTime, decodeSeconds: decodeSeconds, cost: analysis.cost,
-                                            readPlates: analysis.reads.map(\.plate), events: events, isEndOfStream: false))
+                                            reads: analysis.reads.map { PlateAlternative(plate: $0.plate, confidence: $0.confidence) }, events: events, isEndOfStream: false))
                 last = frame
             }
             let events = publish(analyzer.finish())
             if let last {
                 observer?.frame(FrameRecord(camera: camera.id, index: last.index, mediaTime: last.mediaTime, captureTime: Date(),
-                                            decodeSeconds: 0, cost: StageSeconds(), readPlates: [], events: events, isEndOfStream: true))
+                                            decodeSeconds: 0, cost: StageSeconds(), reads: [], events: events, isEndOfStream: true))
             }
             result.reads = analyzer.readsMade
         } catch let error as PlateWatchError {

@@ -34,6 +34,8 @@ public struct CameraConfig: Sendable, Equatable {
     public var group: String
     /// Default `entry`.
     public var role: CameraRole = .entry
+    /// Where plates may appear, in frame pixels (`roi: [[x, y], …]`, at least 3 points). Default: everywhere.
+    public var roi: Polygon? = nil
 
     public init(id: String, url: String, group: String? = nil, role: CameraRole = .entry) {
         self.id = id

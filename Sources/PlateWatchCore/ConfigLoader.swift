@@ -104,7 +104,7 @@ struct ConfigReader {
     }
 
     func camera(_ node: Node, _ path: String) throws -> CameraConfig {
-        let map = try mapping(node, path, allowed: ["id", "url", "group", "role"])
+        let map = try mapping(node, path, allowed: ["id", "url", "group", "role", "roi"])
         let id = try requiredString(map, "id", path, parent: node)
         let url = try requiredString(map, "url", path, parent: node)
         var camera = CameraConfig(id: id, url: url, group: try string(map["group"], "\(path).group"))
@@ -115,7 +115,19 @@ struct ConfigReader {
             }
             camera.role = parsed
         }
+        if let roi = map["roi"] { camera.roi = try polygon(roi, "\(path).roi") }
         return camera
+    }
+
+    func polygon(_ node: Node, _ path: String) throws -> Polygon {
+        let expected = "expected a list of at least 3 [x, y] points in frame pixels, e.g. [[0, 400], [1920, 400], [1920, 1080], [0, 1080]]"
+        guard case .sequence(let items) = node, items.count >= 3 else { throw fail(node, path, expected) }
+        return Polygon(points: try items.map { item in
+            guard case .sequence(let pair) = item, pair.count == 2,
+                  let x = pair[0].float ?? pair[0].int.map(Double.init), let y = pair[1].float ?? pair[1].int.map(Double.init)
+            else { throw fail(item, path, expected) }
+            return (x, y)
+        })
     }
 
     func ocr(_ node: Node) throws -> OCRSettings {

@@ -47,3 +47,22 @@ import TestSupport
         }
     }
 }
+
+extension PipelineEndToEndTests {
+    @Test func regionOfInterestKeepsPlatesOutsideItSilent() async throws {
+        let clip = try #require(try FootageSet(folder: Footage.folder).clips.first)
+        func events(roi: Polygon?) async throws -> Int {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pw-roi-\(UUID().uuidString)")
+            var camera = CameraConfig(id: clip.id, url: clip.url.path)
+            camera.roi = roi
+            var config = Config(site: "test", cameras: [camera])
+            config.store = folder.appendingPathComponent("o.sqlite").path
+            return try await PipelineRunner(config: config, logger: Logger(label: "roi")).run().events
+        }
+        let everywhere = try await events(roi: nil)
+        // The sky above the lane: no plate ever passes there.
+        let sky = Polygon(points: [(0, 0), (Double(clip.truth.width), 0), (Double(clip.truth.width), 60), (0, 60)])
+        #expect(everywhere >= 5)
+        #expect(try await events(roi: sky) == 0)
+    }
+}

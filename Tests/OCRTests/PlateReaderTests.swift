@@ -81,3 +81,23 @@ import Vision
         }
     }
 }
+
+extension PlateReaderTests {
+    @Test func readsPlatesTiltedTenDegrees() throws {
+        let reader = try PlateReader()
+        let samples = try Footage.readableFrames(count: 16).filter { $0.vehicle.format == "VN-1line" }
+        try #require(samples.count >= 4)
+        var right = 0, tried = 0
+        for sample in samples {
+            let box = try #require(sample.vehicle.box(at: sample.index))
+            // A generous margin so the rotated plate stays inside the crop.
+            let crop = sample.frame.cropped(to: box.insetBy(dx: -box.width / 4, dy: -box.height))
+            for degrees in [-10.0, 10.0] {
+                tried += 1
+                let tilted = Resample.rotated(crop, radians: degrees * .pi / 180)
+                if reader.read(crop: tilted)?.plate == sample.vehicle.plate { right += 1 }
+            }
+        }
+        #expect(right * 10 >= tried * 7, "\(right) of \(tried) 1-line plates read at ±10°")
+    }
+}

@@ -86,3 +86,18 @@ extension ConfigLoaderTests {
         #expect(bad?.message.contains("vn | cn | generic") == true)
     }
 }
+
+extension ConfigLoaderTests {
+    @Test func regionOfInterestIsAPolygon() throws {
+        let yaml = "site: s\ncameras:\n  - id: a\n    url: x.mp4\n    roi: [[100, 300], [1800, 300], [1900, 1080], [0, 1080]]\n"
+        let roi = try #require(try ConfigLoader.parse(yaml).cameras[0].roi)
+        #expect(roi.contains(x: 960, y: 800))
+        #expect(!roi.contains(x: 960, y: 100), "above the lane")
+        #expect(!roi.contains(x: 50, y: 310), "outside the slanted left edge")
+        #expect(roi.contains(centreOf: PixelRect(x: 900, y: 700, width: 200, height: 40)))
+        let bad = #expect(throws: PlateWatchError.self) {
+            try ConfigLoader.parse("site: s\ncameras:\n  - id: a\n    url: x.mp4\n    roi: [[1, 2], [3, 4]]\n")
+        }
+        #expect(bad?.subject.contains("cameras[0].roi (line 5)") == true, "\(String(describing: bad))")
+    }
+}
