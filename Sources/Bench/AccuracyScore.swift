@@ -37,9 +37,14 @@ public struct AccuracyScore: Sendable {
     public var byLight: [String: Tally] = [:]
     public var missed: [String] = []
     public var wrong: [String] = []
-    /// Frames where no plate is readable, and reads on them that match no plate of the clip.
+    /// Frames where no plate is readable, and reads on them that are no plate of the clip nor a misread of one.
     public var framesWithoutPlate = 0
     public var falseReads = 0
+    /// The first false reads, as `clip: plate at frame N`, to see what the reader takes for plates.
+    public var falseReadExamples: [String] = []
+    /// Misreads of a plate just entering or leaving readability (within two edits of a plate in view
+    /// within ±1 s): reading errors, counted apart from text that is no plate at all.
+    public var nearMisses = 0
     public var falseReadsPer1000Frames: Double { framesWithoutPlate == 0 ? 0 : Double(falseReads) * 1000 / Double(framesWithoutPlate) }
 
     /// Frame reads at or above `calibrationLevel` confidence, and how many of them were a plate in view.
@@ -54,11 +59,23 @@ public struct AccuracyScore: Sendable {
         let truth = clip.truth
         let plates = Set(truth.vehicles.map(\.plate))
         let readable = truth.vehicles.map { $0.firstFrame...$0.lastFrame }
+        let slack = Int(truth.fps)
+        func near(_ plate: String, _ index: Int) -> Bool {
+            truth.vehicles.contains { v in
+                v.firstFrame - slack <= index && index <= v.lastFrame + slack && PlateText.editDistance(v.plate, plate) <= 2
+            }
+        }
         for index in 0..<frames where !readable.contains(where: { $0.contains(index) }) {
             framesWithoutPlate += 1
-            falseReads += (reads[index] ?? []).filter { !plates.contains($0.plate) }.count
+            for read in reads[index] ?? [] where !plates.contains(read.plate) {
+                if near(read.plate, index) {
+                    nearMisses += 1
+                    continue
+                }
+                falseReads += 1
+                if falseReadExamples.count < 20 { falseReadExamples.append("\(clip.id): \(read.plate) at frame \(index)") }
+            }
         }
-        let slack = Int(truth.fps)
         for (index, frameReads) in reads {
             let inView = Set(truth.vehicles.filter { $0.firstFrame - slack <= index && index <= $0.lastFrame + slack }.map(\.plate))
             for read in frameReads where read.confidence >= Self.calibrationLevel {

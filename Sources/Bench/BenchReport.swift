@@ -62,6 +62,8 @@ public struct AccuracyReport: Encodable, Sendable {
     public var wrong: [String]
     public var framesWithoutPlate: Int
     public var falseReads: Int
+    public var falseReadExamples: [String]
+    public var nearMisses: Int
     public var falseReadsPer1000Frames: Double
     /// Share of frame reads with confidence ≥ 0.9 that were right: is `confidence` calibrated?
     public var confidentReads: Int
@@ -72,6 +74,8 @@ public struct AccuracyReport: Encodable, Sendable {
         confidentReadPrecision = s.confidentReadPrecision
         framesWithoutPlate = s.framesWithoutPlate
         falseReads = s.falseReads
+        falseReadExamples = s.falseReadExamples
+        nearMisses = s.nearMisses
         falseReadsPer1000Frames = s.falseReadsPer1000Frames
         vehicles = s.vehicles
         found = s.found
@@ -92,6 +96,8 @@ public struct AccuracyReport: Encodable, Sendable {
         case byLight = "by_light"
         case framesWithoutPlate = "frames_without_plate"
         case falseReads = "false_reads"
+        case falseReadExamples = "false_read_examples"
+        case nearMisses = "near_miss_reads"
         case falseReadsPer1000Frames = "false_reads_per_1000_frames"
         case confidentReads = "reads_at_0_9_confidence"
         case confidentReadPrecision = "reads_at_0_9_confidence_right"

@@ -21,7 +21,8 @@ public enum ReportWriter {
             out.append("accuracy: \(a.found)/\(a.vehicles) vehicles exact (recall \(pct(a.recall))), precision \(pct(a.precision)) of \(a.events) events, characters \(pct(a.characterAccuracy))")
             out.append("  by format: " + a.byFormat.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.found)/\($0.value.vehicles)" }.joined(separator: ", "))
             out.append("  by light: " + a.byLight.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.found)/\($0.value.vehicles)" }.joined(separator: ", "))
-            out.append("  false plate reads: \(a.falseReads) on \(a.framesWithoutPlate) frames without a readable plate (\(f(a.falseReadsPer1000Frames, 2)) per 1,000)")
+            out.append("  false plate reads: \(a.falseReads) on \(a.framesWithoutPlate) frames without a readable plate (\(f(a.falseReadsPer1000Frames, 2)) per 1,000); \(a.nearMisses) more were misreads of a plate entering or leaving view")
+            if !a.falseReadExamples.isEmpty { out.append("  false reads: " + a.falseReadExamples.joined(separator: "; ")) }
             out.append("  calibration: \(pct(a.confidentReadPrecision)) of \(a.confidentReads) frame reads with confidence ≥ 0.9 are right")
             if !a.missed.isEmpty { out.append("  missed: " + a.missed.joined(separator: "; ")) }
             if !a.wrong.isEmpty { out.append("  wrong events: " + a.wrong.joined(separator: "; ")) }
