@@ -35,6 +35,15 @@ public struct BenchRunner {
         if let folder = options.footage {
             let footage = try FootageSet(folder: folder)
             let totalFrames = footage.clips.map { clip in clip.truth.vehicles.map(\.lastFrame).max() ?? 0 }.reduce(0, +)
+            // Memory first, while the process holds nothing from the other passes (freed heap stays resident).
+            if !options.accuracyOnly && options.capacity, let n = options.targets.rssStreams,
+               let big = footage.clips.filter({ $0.truth.height == 1080 }).nilIfEmpty {
+                var settings = CapacityBench.Settings(config: options.config)
+                settings.seconds = options.capacitySeconds
+                let step = try CapacityBench.run(streams: n, clips: big, settings: settings)
+                report.rssAtStreams = RSSReport(streams: n, peakMB: step.peakRSSMB)
+                progress.line("memory with \(n) live 1080p streams: \(String(format: "%.0f", step.peakRSSMB)) MB resident")
+            }
             if !options.accuracyOnly, let clip = footage.clips.first(where: { $0.truth.height == 1080 }) ?? footage.clips.first,
                let frame = try MediaReader(url: clip.url.path, camera: clip.id).next() {
                 progress.line("SIMD kernels against their scalar twins on a \(frame.luma.width)×\(frame.luma.height) frame …")
@@ -94,12 +103,6 @@ public struct BenchRunner {
                     let clips = footage.clips.filter { $0.truth.height == height }
                     guard !clips.isEmpty else { continue }
                     report.capacity.append(try CapacityBench.search(clips: clips, resolution: name, settings: settings) { progress.line($0) })
-                }
-                if let n = options.targets.rssStreams, let big = footage.clips.filter({ $0.truth.height == 1080 }).nilIfEmpty {
-                    let measured = report.capacity.flatMap(\.steps).first { $0.streams == n }
-                    let step = try measured ?? CapacityBench.run(streams: n, clips: big, settings: settings)
-                    report.rssAtStreams = RSSReport(streams: n, peakMB: step.peakRSSMB)
-                    progress.line("memory with \(n) live 1080p streams: \(String(format: "%.0f", step.peakRSSMB)) MB resident")
                 }
             }
         }

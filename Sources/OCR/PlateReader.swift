@@ -9,16 +9,17 @@ public final class PlateReader: @unchecked Sendable {
     public static let latinWhitelist = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-."
     private let latin: TesseractEngine
     private let settings: OCRSettings
-    private var han: TesseractEngine?
-    private var hanUnavailable = false
+    /// Reads Chinese province characters; shared by every reader of a pool (≈ 45 MB, needed rarely).
+    private let han: ProvinceReader
     private let cutter = LineCutter()
     /// Folder where every line image sent to the engine is written as PGM, with what it read
     /// (`PLATEWATCH_DEBUG_DIR`): for finding out why a plate misreads.
     public var debugDirectory: String? = ProcessInfo.processInfo.environment["PLATEWATCH_DEBUG_DIR"]
     private var debugCount = 0
 
-    public init(settings: OCRSettings = OCRSettings()) throws {
+    public init(settings: OCRSettings = OCRSettings(), provinces: ProvinceReader? = nil) throws {
         self.settings = settings
+        self.han = provinces ?? ProvinceReader(tessdata: settings.tessdata)
         latin = try TesseractEngine(model: settings.model, tessdata: settings.tessdata, whitelist: Self.latinWhitelist)
     }
 
@@ -73,19 +74,9 @@ public final class PlateReader: @unchecked Sendable {
     /// Chinese plates: the province character is cut out and read alone by `chi_sim`, limited to the 31
     /// province characters (in line mode chi_sim reads 云 as 5); the Latin engine's read gives the rest.
     private func readChinese(_ line: LineCutter.Line, latinSymbols: [RecognizedSymbol]) -> (match: PlateGrammar.Match, symbols: [RecognizedSymbol])? {
-        guard latinSymbols.count >= 6, !hanUnavailable, let glyph = cutter.firstGlyph(of: line) else { return nil }
-        if han == nil {
-            do {
-                han = try TesseractEngine(model: "chi_sim", tessdata: settings.tessdata,
-                                          whitelist: String(PlateGrammar.cnProvinces), singleCharacter: true)
-            } catch {
-                hanUnavailable = true
-                return nil
-            }
-        }
         // The whitelist makes chi_sim name some province for any glyph, a digit included: only a sure read counts.
-        guard let han, let first = han.recognizeLine(glyph).first, first.text.count == 1, first.confidence >= 0.9,
-              PlateGrammar.cnProvinces.contains(Character(first.text)) else { return nil }
+        guard latinSymbols.count >= 6, let glyph = cutter.firstGlyph(of: line),
+              let first = han.read(glyph), first.confidence >= 0.9 else { return nil }
         // The Latin engine reads the Hanzi as zero, one or two symbols; the last six are the alphanumerics.
         let rest = Array(latinSymbols.suffix(6))
         let text = first.text + PlateGrammar.normalise(rest.map(\.text).joined())
@@ -122,5 +113,30 @@ public final class PlateReader: @unchecked Sendable {
             }
         }
         return Array(result.prefix(4))
+    }
+}
+
+/// The `chi_sim` engine for Chinese province characters, loaded on first use and shared under a lock:
+/// one engine serves every camera, since a province glyph is read only for plates that look Chinese.
+public final class ProvinceReader: @unchecked Sendable {
+    private let lock = NSLock()
+    private let tessdata: String?
+    private var engine: TesseractEngine?
+    private var unavailable = false
+
+    public init(tessdata: String?) { self.tessdata = tessdata }
+
+    /// The province character in `glyph`, or nil when there is none or `chi_sim` is not installed.
+    func read(_ glyph: LumaImage) -> RecognizedSymbol? {
+        lock.withLock {
+            if engine == nil && !unavailable {
+                engine = try? TesseractEngine(model: "chi_sim", tessdata: tessdata,
+                                              whitelist: String(PlateGrammar.cnProvinces), singleCharacter: true)
+                unavailable = engine == nil
+            }
+            guard let symbol = engine?.recognizeLine(glyph).first, symbol.text.count == 1,
+                  PlateGrammar.cnProvinces.contains(Character(symbol.text)) else { return nil }
+            return symbol
+        }
     }
 }

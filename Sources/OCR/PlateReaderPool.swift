@@ -15,7 +15,8 @@ public final class PlateReaderPool: @unchecked Sendable {
     /// Creates every reader now, so a missing model fails at start and not at the first plate.
     public init(size: Int, settings: OCRSettings) throws {
         precondition(size >= 1, "a pool needs at least one reader")
-        free = try (0..<size).map { _ in try PlateReader(settings: settings) }
+        let provinces = ProvinceReader(tessdata: settings.tessdata)
+        free = try (0..<size).map { _ in try PlateReader(settings: settings, provinces: provinces) }
         self.size = size
         available = DispatchSemaphore(value: size)
     }
