@@ -124,6 +124,13 @@ public struct StageReport: Codable, Sendable {
         }
     }
     public var stages: [Stage]
+    /// OCR CPU time per candidate sent to Tesseract (line cutting and every engine call for it).
+    public var ocrPerCandidate: DurationStats.Summary?
+
+    enum CodingKeys: String, CodingKey {
+        case stages
+        case ocrPerCandidate = "ocr_per_candidate"
+    }
 
     static let order = ["decode", "locate", "ocr", "track", "publish"]
 
@@ -173,6 +180,8 @@ public struct TargetCheck: Codable, Sendable {
         atLeast("frame reads with confidence ≥ 0.9 that are right", t.confidentReadPrecisionMin, r.accuracy?.confidentReadPrecision)
         atMost("false plate reads per 1,000 frames without a plate", t.falseReadsPer1000Max, r.accuracy?.falseReadsPer1000Frames, "%.2f")
         atMost("plate.read latency p95, ms of media time", t.latencyP95MsMax, r.latency.map { $0.media.p95 }, "%.0f")
+        atMost("locate CPU per frame p95, ms", t.locateMsP95Max, r.stages?.stages.first { $0.name == "locate" }?.perFrame.p95)
+        atMost("OCR CPU per candidate read p95, ms", t.ocrMsPerCandidateP95Max, r.stages?.ocrPerCandidate.flatMap { $0.count > 0 ? $0.p95 : nil })
         if let rss = r.rssAtStreams {
             atMost("resident memory at \(rss.streams) streams, MB", t.rssMbMax, rss.peakMB, "%.0f")
         }

@@ -93,6 +93,7 @@ public struct BenchRunner {
             report.accuracy = AccuracyReport(accuracy)
             report.latency = LatencyReport(media: media.summary, wall: wall.summary)
             report.stages = StageReport(collector.stages)
+            report.stages?.ocrPerCandidate = collector.ocrPerCandidate.summary
 
             if !options.accuracyOnly && options.capacity {
                 var settings = CapacityBench.Settings(config: options.config)

@@ -37,6 +37,9 @@ public enum ReportWriter {
                     + [stage.perFrame.p50, stage.perFrame.p95, stage.perFrame.p99].map { f($0, 2).leftPad(9) }.joined()
                     + pct(stage.share).leftPad(9))
             }
+            if let o = s.ocrPerCandidate, o.count > 0 {
+                out.append("OCR per candidate read: p50 \(f(o.p50, 1)) ms, p95 \(f(o.p95, 1)) ms, p99 \(f(o.p99, 1)) ms over \(o.count) candidates")
+            }
         }
         if !r.kernels.isEmpty {
             out.append("kernel (1080p frame)          SIMD ms  scalar ms  speed-up  identical")

@@ -13,6 +13,10 @@ public struct BenchTargets: Codable, Sendable, Equatable {
     public var vehiclePrecisionMin: Double?
     /// Share of frame reads with confidence ≥ 0.9 that are right (confidence calibration).
     public var confidentReadPrecisionMin: Double?
+    /// OCR CPU time per candidate read, 95th percentile, ms.
+    public var ocrMsPerCandidateP95Max: Double?
+    /// Locator CPU time per frame, 95th percentile, ms.
+    public var locateMsP95Max: Double?
     /// Reads of text that is no plate, on frames where no plate is readable.
     public var falseReadsPer1000Max: Double?
     /// 95th percentile, media time from a plate's first readable frame to its `plate.read` event.
@@ -31,6 +35,8 @@ public struct BenchTargets: Codable, Sendable, Equatable {
         case vehiclePrecisionMin = "vehicle_precision_min"
         case falseReadsPer1000Max = "false_reads_per_1000_frames_max"
         case confidentReadPrecisionMin = "confident_read_precision_min"
+        case ocrMsPerCandidateP95Max = "ocr_ms_per_candidate_p95_max"
+        case locateMsP95Max = "locate_ms_p95_max"
         case latencyP95MsMax = "latency_p95_ms_max"
         case rssMbMax = "rss_mb_max"
         case rssStreams = "rss_streams"

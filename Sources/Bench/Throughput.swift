@@ -44,6 +44,8 @@ public struct ThroughputResult: Encodable, Sendable {
 final class RunCollector: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var stages: [String: DurationStats] = [:]
+    /// OCR CPU time per candidate read (a frame's OCR time shared over its candidates).
+    private(set) var ocrPerCandidate = DurationStats()
     private(set) var events: [String: [ObservedEvent]] = [:]
     private(set) var captureTimes: [String: [Int: Date]] = [:]
     private(set) var framesPerClip: [String: Int] = [:]
@@ -59,6 +61,10 @@ final class RunCollector: @unchecked Sendable {
                 stages["locate", default: DurationStats()].record(seconds: r.cost.locate)
                 stages["ocr", default: DurationStats()].record(seconds: r.cost.ocr)
                 stages["track", default: DurationStats()].record(seconds: r.cost.track)
+                if r.ocrAttempts > 0 {
+                    let perRead = r.cost.ocr / Double(r.ocrAttempts)
+                    for _ in 0..<r.ocrAttempts { ocrPerCandidate.record(seconds: perRead) }
+                }
                 captureTimes[r.camera, default: [:]][r.index] = r.captureTime
                 framesPerClip[r.camera, default: 0] += 1
                 if !r.reads.isEmpty { reads[r.camera, default: [:]][r.index] = r.reads }

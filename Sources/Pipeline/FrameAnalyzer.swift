@@ -21,6 +21,8 @@ public struct StageSeconds: Sendable, Equatable {
 /// What one frame gave: the reads made in it, the passages that became publishable, and its cost.
 public struct FrameAnalysis: Sendable {
     public var reads: [PlateRead] = []
+    /// Candidates sent to OCR in this frame (read or rejected).
+    public var ocrAttempts = 0
     public var passages: [Passage] = []
     public var cost = StageSeconds()
 }
@@ -77,6 +79,7 @@ public final class FrameAnalyzer {
             if rejected.contains(where: { $0.until > frame.mediaTime && $0.box.intersectionOverUnion(candidate.box) > 0.8 }) {
                 continue
             }
+            result.ocrAttempts += 1
             let read = readers.withReader { $0.read(frame: frame.luma, candidate: candidate) }
             lap(\.ocr)
             guard let read else {

@@ -30,6 +30,8 @@ public struct FrameRecord: Sendable {
     /// CPU seconds, on the camera's thread.
     public var decodeSeconds: Double
     public var cost: StageSeconds
+    /// Candidates sent to OCR in this frame.
+    public var ocrAttempts: Int
     /// Plates read in this frame (before voting), with the reader's confidence.
     public var reads: [PlateAlternative]
     /// Events that became publishable at this frame (after it, at the end of the stream).
@@ -149,13 +151,14 @@ public struct PipelineRunner: Sendable {
                 let events = publish(analysis.passages)
                 observer?.frame(FrameRecord(camera: camera.id, index: frame.index, mediaTime: frame.mediaTime,
                                             captureTime: frame.captureTime, decodeSeconds: decodeSeconds, cost: analysis.cost,
+                                            ocrAttempts: analysis.ocrAttempts,
                                             reads: analysis.reads.map { PlateAlternative(plate: $0.plate, confidence: $0.confidence) }, events: events, isEndOfStream: false))
                 last = frame
             }
             let events = publish(analyzer.finish())
             if let last {
                 observer?.frame(FrameRecord(camera: camera.id, index: last.index, mediaTime: last.mediaTime, captureTime: Date(),
-                                            decodeSeconds: 0, cost: StageSeconds(), reads: [], events: events, isEndOfStream: true))
+                                            decodeSeconds: 0, cost: StageSeconds(), ocrAttempts: 0, reads: [], events: events, isEndOfStream: true))
             }
             result.reads = analyzer.readsMade
         } catch let error as PlateWatchError {

@@ -50,6 +50,8 @@ import TestSupport
         #expect(targets.vehicleRecallMin == 0.98)
         #expect(targets.streams1080p25Min == 8)
         #expect(targets.stillsExactMin?["vn_vitocolerole_plate_crops"] == 0.9)
+        #expect(targets.ocrMsPerCandidateP95Max == 15 && targets.locateMsP95Max == 8)
+        #expect(targets.confidentReadPrecisionMin == 0.95 && targets.falseReadsPer1000Max == 1)
         #expect(throws: PlateWatchError.self) { try BenchTargets.load(path: "/nonexistent/targets.yaml") }
     }
 
