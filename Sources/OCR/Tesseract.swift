@@ -3,7 +3,8 @@ import Foundation
 import PlateWatchCore
 
 // The only file that touches Tesseract's C API. `TesseractEngine` owns one TessBaseAPI and frees it.
-// A TessBaseAPI is not thread-safe: each worker thread creates its own engines once and keeps them.
+// A TessBaseAPI is not thread-safe: engines are created once and lent to one thread at a time
+// (`PlateReaderPool`, `ProvinceReader`).
 
 /// One recognised character, with the engine's alternatives for the same position.
 public struct RecognizedSymbol: Sendable, Equatable {
