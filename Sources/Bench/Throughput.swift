@@ -49,7 +49,6 @@ final class RunCollector: @unchecked Sendable {
     private(set) var events: [String: [ObservedEvent]] = [:]
     private(set) var captureTimes: [String: [Int: Date]] = [:]
     private(set) var framesPerClip: [String: Int] = [:]
-    private(set) var finishedAt: [String: Date] = [:]
     /// Frame index → reads in it, per clip (only frames with reads).
     private(set) var reads: [String: [Int: [PlateAlternative]]] = [:]
     var onFrame: (@Sendable (String, Int) -> Void)?
@@ -68,8 +67,6 @@ final class RunCollector: @unchecked Sendable {
                 captureTimes[r.camera, default: [:]][r.index] = r.captureTime
                 framesPerClip[r.camera, default: 0] += 1
                 if !r.reads.isEmpty { reads[r.camera, default: [:]][r.index] = r.reads }
-            } else {
-                finishedAt[r.camera] = Date()
             }
             for event in r.events {
                 events[r.camera, default: []].append(
