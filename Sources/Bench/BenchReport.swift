@@ -1,8 +1,9 @@
 import Foundation
+import PlateWatchCore
 
 /// Everything one `platewatch bench` run measured; written as JSON, a table, markdown and an SVG chart.
 public struct BenchReport: Encodable, Sendable {
-    public var date = RFC3339Now.string()
+    public var date = RFC3339.string(from: Date())
     public var machine: MachineInfo
     public var ocrModel: String
     public var throughput: ThroughputResult?
@@ -189,11 +190,5 @@ public struct TargetCheck: Codable, Sendable {
             atLeast("exact plates, \(still.set)", t.stillsExactMin?[still.set], still.exactRate)
         }
         return checks
-    }
-}
-
-enum RFC3339Now {
-    static func string() -> String {
-        Date().formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
     }
 }

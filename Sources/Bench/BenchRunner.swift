@@ -34,7 +34,6 @@ public struct BenchRunner {
         var report = BenchReport(machine: MachineInfo.current(), ocrModel: options.config.ocr.model)
         if let folder = options.footage {
             let footage = try FootageSet(folder: folder)
-            let totalFrames = footage.clips.map { clip in clip.truth.vehicles.map(\.lastFrame).max() ?? 0 }.reduce(0, +)
             // Memory first, while the process holds nothing from the other passes (freed heap stays resident).
             if !options.accuracyOnly && options.capacity, let n = options.targets.rssStreams,
                let big = footage.clips.filter({ $0.truth.height == 1080 }).nilIfEmpty {
@@ -49,12 +48,15 @@ public struct BenchRunner {
                 progress.line("SIMD kernels against their scalar twins on a \(frame.luma.width)×\(frame.luma.height) frame …")
                 report.kernels = KernelBench.run(frame: frame.luma)
             }
+            var decodeOnly: (frames: Int, seconds: Double)?
             if !options.accuracyOnly {
                 progress.line("decode-only pass over \(footage.clips.count) clips …")
-                let decode = try ThroughputBench.decodeOnly(footage.clips)
-                report.throughput = ThroughputResult(frames: decode.frames, decodeOnlyFPS: Double(decode.frames) / decode.seconds,
-                                                     pipelineFPS: 0, perClip: [])
+                decodeOnly = try ThroughputBench.decodeOnly(footage.clips)
             }
+            // The decode-only pass counted the frames; without it, the ground truth's last readable frames
+            // are a close lower bound for the progress bar.
+            let totalFrames = decodeOnly?.frames
+                ?? footage.clips.map { clip in clip.truth.vehicles.map(\.lastFrame).max() ?? 0 }.reduce(0, +)
             let collector = RunCollector()
             let counter = FrameCounter()
             let progress = self.progress
@@ -84,12 +86,8 @@ public struct BenchRunner {
                 progress.line("\(clip.id): \(frames) frames, \(accuracy.found - before.found)/\(accuracy.vehicles - before.vehicles) vehicles exact, \(accuracy.events - before.events) events")
             }
             let frames = collector.framesPerClip.values.reduce(0, +)
-            if report.throughput != nil {
-                report.throughput!.pipelineFPS = Double(frames) / seconds
-                report.throughput!.perClip = perClip
-            } else {
-                report.throughput = ThroughputResult(frames: frames, decodeOnlyFPS: 0, pipelineFPS: Double(frames) / seconds, perClip: perClip)
-            }
+            report.throughput = ThroughputResult(frames: frames, decodeOnlyFPS: decodeOnly.map { Double($0.frames) / $0.seconds } ?? 0,
+                                                 pipelineFPS: Double(frames) / seconds, perClip: perClip)
             report.accuracy = AccuracyReport(accuracy)
             report.latency = LatencyReport(media: media.summary, wall: wall.summary)
             report.stages = StageReport(collector.stages)

@@ -7,31 +7,31 @@ import PlateWatchCore
 /// Exact-plate rate on a folder of still images with `ground_truth.csv`. Crops (rows without a box) are
 /// read as one plate; photos are located and read, and count when any read is the row's plate.
 public struct StillResult: Encodable, Sendable {
-    public var set: String
-    public var images: Int
-    public var readable: Int
-    public var exact: Int
+    public let set: String
+    public let images: Int
+    /// Plates with text in the ground truth (unreadable ones are not counted).
+    public let readable: Int
+    public let exact: Int
     /// Reads on plates the ground truth marks unreadable, or reads that match no plate in a photo.
-    public var falseReads: Int
-    public var msPerImage: Double
-    public var exactRate: Double { readable == 0 ? 0 : Double(exact) / Double(readable) }
+    public let falseReads: Int
+    public let msPerImage: Double
+    public let exactRate: Double
+
+    public init(set: String, images: Int, readable: Int, exact: Int, falseReads: Int, msPerImage: Double) {
+        self.set = set
+        self.images = images
+        self.readable = readable
+        self.exact = exact
+        self.falseReads = falseReads
+        self.msPerImage = msPerImage
+        self.exactRate = readable == 0 ? 0 : Double(exact) / Double(readable)
+    }
 
     enum CodingKeys: String, CodingKey {
         case set, images, readable, exact
         case falseReads = "false_reads"
         case msPerImage = "ms_per_image"
         case exactRate = "exact_rate"
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(set, forKey: .set)
-        try c.encode(images, forKey: .images)
-        try c.encode(readable, forKey: .readable)
-        try c.encode(exact, forKey: .exact)
-        try c.encode(falseReads, forKey: .falseReads)
-        try c.encode(msPerImage, forKey: .msPerImage)
-        try c.encode(exactRate, forKey: .exactRate)
     }
 }
 
@@ -48,7 +48,7 @@ enum StillsBench {
             rowsByFile[item.file, default: []].append(item)
         }
         if let limit { order = Array(order.prefix(limit)) }
-        var result = StillResult(set: set.name, images: order.count, readable: 0, exact: 0, falseReads: 0, msPerImage: 0)
+        var readable = 0, exact = 0, falseReads = 0
         let started = DispatchTime.now().uptimeNanoseconds
         for (i, file) in order.enumerated() {
             progress(i + 1, order.count)
@@ -63,12 +63,12 @@ enum StillsBench {
                 _ = analyzer.finish()
             }
             let truth = Set(rows.map(\.plate).filter { !$0.isEmpty })
-            result.readable += truth.count
-            result.exact += truth.intersection(plates).count
-            result.falseReads += Set(plates).subtracting(truth).count
+            readable += truth.count
+            exact += truth.intersection(plates).count
+            falseReads += Set(plates).subtracting(truth).count
         }
         let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-        result.msPerImage = order.isEmpty ? 0 : (ms / Double(order.count) * 10).rounded() / 10
-        return result
+        return StillResult(set: set.name, images: order.count, readable: readable, exact: exact, falseReads: falseReads,
+                           msPerImage: order.isEmpty ? 0 : (ms / Double(order.count) * 10).rounded() / 10)
     }
 }

@@ -7,11 +7,13 @@ import PlateWatchCore
 /// Frames per second of decoding alone and of the whole pipeline over the same clips in one run, all
 /// clips at once as a multi-camera box runs them.
 public struct ThroughputResult: Encodable, Sendable {
-    public var frames: Int
-    public var decodeOnlyFPS: Double
-    public var pipelineFPS: Double
-    public var ratio: Double { decodeOnlyFPS > 0 ? pipelineFPS / decodeOnlyFPS : 0 }
-    public var perClip: [ClipResult]
+    public let frames: Int
+    /// 0 when the decode-only pass was not run (`--accuracy-only`).
+    public let decodeOnlyFPS: Double
+    public let pipelineFPS: Double
+    /// Full pipeline over decode-only; 0 without a decode-only pass.
+    public let ratio: Double
+    public let perClip: [ClipResult]
 
     public struct ClipResult: Codable, Sendable {
         public var clip: String
@@ -23,20 +25,19 @@ public struct ThroughputResult: Encodable, Sendable {
         public var events: Int
     }
 
+    public init(frames: Int, decodeOnlyFPS: Double, pipelineFPS: Double, perClip: [ClipResult]) {
+        self.frames = frames
+        self.decodeOnlyFPS = decodeOnlyFPS
+        self.pipelineFPS = pipelineFPS
+        self.ratio = decodeOnlyFPS > 0 ? pipelineFPS / decodeOnlyFPS : 0
+        self.perClip = perClip
+    }
+
     enum CodingKeys: String, CodingKey {
         case frames, ratio
         case decodeOnlyFPS = "decode_only_fps"
         case pipelineFPS = "pipeline_fps"
         case perClip = "per_clip"
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(frames, forKey: .frames)
-        try c.encode(decodeOnlyFPS, forKey: .decodeOnlyFPS)
-        try c.encode(pipelineFPS, forKey: .pipelineFPS)
-        try c.encode(ratio, forKey: .ratio)
-        try c.encode(perClip, forKey: .perClip)
     }
 }
 

@@ -123,12 +123,7 @@ final class FFmpegDecoder {
             width = Int(codec.pointee.width)
             height = Int(codec.pointee.height)
         } catch {
-            avcodec_free_context(&codec)
-            avformat_close_input(&format)
-            var p: UnsafeMutablePointer<AVPacket>? = packet
-            av_packet_free(&p)
-            var f: UnsafeMutablePointer<AVFrame>? = frame
-            av_frame_free(&f)
+            Self.release(format: &format, codec: &codec, packet: packet, frame: frame)
             throw error
         }
         interrupt.disarm()
@@ -154,6 +149,12 @@ final class FFmpegDecoder {
 
     deinit {
         sws_freeContext(scaler)
+        Self.release(format: &format, codec: &codec, packet: packet, frame: frame)
+    }
+
+    /// Frees what `init` allocates, from a failed `init` or from `deinit`.
+    private static func release(format: inout UnsafeMutablePointer<AVFormatContext>?, codec: inout UnsafeMutablePointer<AVCodecContext>?,
+                                packet: UnsafeMutablePointer<AVPacket>, frame: UnsafeMutablePointer<AVFrame>) {
         avcodec_free_context(&codec)
         avformat_close_input(&format)
         var p: UnsafeMutablePointer<AVPacket>? = packet

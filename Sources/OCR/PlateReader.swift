@@ -99,14 +99,15 @@ public final class PlateReader: @unchecked Sendable {
         let chars = Array(match.plate)
         guard symbols.count == chars.count else { return result }
         let order = symbols.indices.sorted { symbols[$0].confidence < symbols[$1].confidence }
+        // Characters on the top line of a 2-line plate, so a swapped read can be split the same way.
+        let topLength = match.display.split(separator: " ")[0].filter { $0.isLetter || $0.isNumber }.count
         for i in order.prefix(3) {
             // The LSTM lists near-zero alternatives at every position; they are noise, not candidates.
             for (alt, altConfidence) in symbols[i].alternatives.prefix(2) where alt.count == 1 && altConfidence >= 0.01 {
                 var swapped = chars
                 swapped[i] = Character(alt)
                 let text = String(swapped)
-                let split = lines == 2 ? [String(text.prefix(match.display.split(separator: " ")[0].filter { $0.isLetter || $0.isNumber }.count)),
-                                          String(text.dropFirst(match.display.split(separator: " ")[0].filter { $0.isLetter || $0.isNumber }.count))] : [text]
+                let split = lines == 2 ? [String(text.prefix(topLength)), String(text.dropFirst(topLength))] : [text]
                 guard let m = PlateGrammar.match(lines: split, regions: settings.regions), m.plate != match.plate,
                       !result.contains(where: { $0.plate == m.plate }) else { continue }
                 result.append(PlateAlternative(plate: m.plate, confidence: (best * altConfidence * 1000).rounded() / 1000))
