@@ -19,6 +19,11 @@ public struct LineCutter: Sendable {
         public var image: LumaImage
         /// Number of character-sized glyphs found on the line.
         public var glyphs: Int
+        /// Blobs drawn on the line that are at least about half as tall as its glyphs: characters, a '1'
+        /// too thin to pass for a glyph, the parts of a Hanzi; not separators.
+        public var characters: Int { characterSpans.count }
+        /// Where those blobs are in `image`, left to right (left, right).
+        public var characterSpans: [(left: Int, right: Int)] = []
         /// Box of the line inside the crop.
         public var box: PixelRect
         /// Slope of the glyphs' centre line (dy/dx) before the line was straightened.
@@ -71,9 +76,11 @@ public struct LineCutter: Sendable {
 
     /// The lines for one polarity, and the glyph count of the longest.
     private func cut(_ crop: LumaImage, threshold t: UInt8, darkInk: Bool) -> (lines: [Line], first: Line?) {
-        let mask = LumaImage(width: crop.width, height: crop.height,
+        var mask = LumaImage(width: crop.width, height: crop.height,
                              pixels: crop.pixels.map { (darkInk ? $0 < t : $0 >= t) ? 255 : 0 })
-        let labeling = ComponentLabeling(mask)
+        Self.clearFrameRuns(&mask)
+        var labeling = ComponentLabeling(mask)
+        if splitMergedGlyphs(&mask, labeling: labeling, crop: crop) { labeling = ComponentLabeling(mask) }
         let all = labeling.components.filter { !touchesEdge($0.box, crop) }
         let glyphs = all.filter { isGlyphLike($0, crop) }
         let groups = groupIntoLines(glyphs)
@@ -84,6 +91,60 @@ public struct LineCutter: Sendable {
         }
         let lines = chosen.map { render($0, extras: all, labeling: labeling) }
         return (lines, lines.max { $0.glyphs < $1.glyphs })
+    }
+
+    /// Plate frames run the width of the plate; glyphs that touch one (motorbike plates are cut close to
+    /// their frame, blur closes the gap) merge with it, the frame with the vehicle around it, and the whole
+    /// line is lost as one edge-touching blob. No glyph row has ink across a third of the crop, so such runs
+    /// are frame: clearing them frees the glyphs at the cost of a row of the glyph that touched. The frame's
+    /// sides are cleared the same way: no glyph stroke spans 4/5 of the crop's height.
+    static func clearFrameRuns(_ mask: inout LumaImage) {
+        let (w, h) = (mask.width, mask.height)
+        func clearRuns(count: Int, length: Int, limit: Int, index: (Int, Int) -> Int) {
+            for line in 0..<count {
+                var start = 0
+                while start < length {
+                    guard mask.pixels[index(line, start)] != 0 else { start += 1; continue }
+                    var end = start
+                    while end < length && mask.pixels[index(line, end)] != 0 { end += 1 }
+                    if end - start >= limit { for i in start..<end { mask.pixels[index(line, i)] = 0 } }
+                    start = end
+                }
+            }
+        }
+        clearRuns(count: h, length: w, limit: w / 3) { y, x in y * w + x }
+        clearRuns(count: w, length: h, limit: h * 4 / 5) { x, y in y * w + x }
+    }
+
+    /// Neighbouring glyphs that blur or a separator joins ("59" as one blob, "9-H" through the dash) are too
+    /// wide for a glyph but as tall as one: each is cut at the columns with least ink, one cut per extra
+    /// glyph its width holds. Returns whether anything was cut (the mask must then be labelled again).
+    func splitMergedGlyphs(_ mask: inout LumaImage, labeling: ComponentLabeling, crop: LumaImage) -> Bool {
+        let singles = labeling.components.filter { !touchesEdge($0.box, crop) && isGlyphLike($0, crop) }
+        guard singles.count >= 2 else { return false }
+        let height = singles.map(\.box.height).sorted()[singles.count / 2]
+        let width = singles.map(\.box.width).sorted()[singles.count / 2]
+        var cut = false
+        for c in labeling.components where !touchesEdge(c.box, crop) {
+            let b = c.box
+            guard Double(b.height) >= Double(height) * 0.8, Double(b.height) <= Double(height) * 1.3,
+                  Double(b.width) > Double(width) * 1.6, b.width < height * 5 else { continue }
+            // Ink per column of this blob only.
+            var ink = [Int](repeating: 0, count: b.width)
+            for y in b.y..<b.maxY { for x in b.x..<b.maxX where labeling.labels[y * labeling.width + x] == c.label { ink[x - b.x] += 1 } }
+            let pieces = max(2, Int((Double(b.width) / (Double(width) * 1.15)).rounded()))
+            for k in 1..<pieces {
+                // The weakest column near where the k-th glyph boundary would fall.
+                let centre = b.width * k / pieces, reach = max(1, b.width / (pieces * 3))
+                let range = max(1, centre - reach)..<min(b.width - 1, centre + reach)
+                guard let column = range.min(by: { ink[$0] < ink[$1] }) else { continue }
+                for y in b.y..<b.maxY where labeling.labels[y * labeling.width + b.x + column] == c.label {
+                    mask.pixels[y * mask.width + b.x + column] = 0
+                }
+                cut = true
+            }
+        }
+        return cut
     }
 
     private func touchesEdge(_ b: PixelRect, _ crop: LumaImage) -> Bool {
@@ -169,8 +230,14 @@ public struct LineCutter: Sendable {
         // Separators ('-', '.', '·') and parts of a Hanzi are small blobs near the line's centre line.
         let members = extras.filter { c in
             let (cx, cy) = centre(c)
-            return abs(cy - (fit.a + fit.b * cx)) < Double(height) * 0.6 && c.box.height <= height * 5 / 4
-                && c.box.x >= x0Line - medianWidth * 2 && c.box.maxX <= x1Line + medianWidth * 2 && c.box.width <= medianWidth * 3
+            let offset = cy - (fit.a + fit.b * cx)
+            guard abs(offset) < Double(height) * 0.6, c.box.height <= height * 5 / 4,
+                  c.box.x >= x0Line - medianWidth * 2, c.box.maxX <= x1Line + medianWidth * 2, c.box.width <= medianWidth * 3 else { return false }
+            // A flat blob is a separator only where separators are: '-' and '·' mid-height, '.' at the foot.
+            // Flat blobs above the middle, or longer than a glyph is wide, are pieces of the plate frame
+            // left where glyphs touched it (the engine reads them as extra characters).
+            guard c.box.height * 2 < height else { return true }
+            return offset > -Double(height) * 0.25 && c.box.width <= medianWidth * 3 / 2
         }
         let x0 = members.map(\.box.x).min() ?? x0Line, x1 = members.map(\.box.maxX).max() ?? x1Line
         let margin = height / 4
@@ -195,7 +262,11 @@ public struct LineCutter: Sendable {
         }
         let scale = Double(targetGlyphHeight) / Double(height)
         let scaled = Resample.bilinear(ink, width: max(1, Int(Double(ink.width) * scale)), height: max(1, Int(Double(ink.height) * scale)))
-        return Line(image: Resample.pad(scaled, by: targetGlyphHeight / 3, fill: 255), glyphs: line.count,
+        let pad = targetGlyphHeight / 3
+        let spans = members.filter { $0.box.height * 2 >= height }.sorted { $0.box.x < $1.box.x }.map { c in
+            (left: Int(Double(c.box.x - x0) * scale) + pad, right: Int(Double(c.box.maxX - x0) * scale) + pad)
+        }
+        return Line(image: Resample.pad(scaled, by: pad, fill: 255), glyphs: line.count, characterSpans: spans,
                     box: PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0), tilt: fit.b)
     }
 
