@@ -11,7 +11,7 @@ struct PlateWatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platewatch",
         abstract: "Edge licence-plate reader: cameras in, one plate event per vehicle out.",
-        subcommands: [Run.self, Read.self, Probe.self, BenchCommand.self, ValidateConfig.self])
+        subcommands: [Run.self, Read.self, Probe.self, BenchCommand.self, ValidateConfig.self, CutLines.self])
 
     static func main() async {
         TesseractRuntime.ensureSingleThreadedOpenMP()
@@ -68,7 +68,8 @@ struct Read: AsyncParsableCommand {
 
     @Argument(help: "JPEG/PNG images or video files.") var files: [String]
     @Flag(name: .long, help: "One JSON object per file.") var json = false
-    @Option(name: .long, help: "OCR model: eng, a name in tessdata, or a .traineddata path.") var ocrModel: String = "eng"
+    @Option(name: .long, help: "OCR model: plate (PlateWatch's own), eng, a name in tessdata, or a .traineddata path.") var ocrModel: String = "plate"
+    @Option(name: .long, help: "Second OCR model for lines the first reads as no plate, or none.") var fallbackModel: String?
     @Option(name: .long, help: "Agreeing frame reads a video plate needs.") var minVotes: Int = 1
     @Option(name: .long, help: "Plate grammars, comma-separated: vn, cn, generic.") var regions: String = "vn,cn"
     @Flag(name: .long, help: "Print the time spent per stage on stderr.") var timings = false
@@ -77,6 +78,7 @@ struct Read: AsyncParsableCommand {
         _ = Setup.logger(verbose: false)
         var ocr = OCRSettings()
         ocr.model = ocrModel
+        if let fallbackModel { ocr.fallbackModel = fallbackModel == "none" ? nil : fallbackModel }
         do { ocr.regions = try RegionList.parse(regions) } catch { throw Setup.fail(error) }
         var tracking = TrackingSettings()
         tracking.minVotes = minVotes

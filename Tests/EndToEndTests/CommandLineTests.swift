@@ -128,3 +128,40 @@ import TestSupport
         #expect(!events.isEmpty, "the good camera still published")
     }
 }
+
+extension CommandLineTests {
+    /// `cut-lines` makes the plate model's training lines: each plate crop gives one line image per plate
+    /// line with its text and a box file, or is left out and counted.
+    @Test func cutLinesWritesTrainingLines() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pw-cut-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var list = ""
+        for (i, sample) in try Footage.readableFrames(count: 6).enumerated() {
+            let box = try #require(sample.vehicle.box(at: sample.index))
+            let crop = sample.frame.cropped(to: box.insetBy(dx: -box.width / 8, dy: -box.height / 4))
+            let path = folder.appendingPathComponent("plate\(i).pgm").path
+            FileManager.default.createFile(atPath: path, contents: Data("P5 \(crop.width) \(crop.height) 255\n".utf8) + Data(crop.pixels))
+            let lines = sample.vehicle.display.split(separator: " ").map { $0.filter { $0.isLetter || $0.isNumber } }
+            list += "\(path)\t\(lines.joined(separator: "|"))\t0\n"
+        }
+        let listFile = temporaryFile("list.tsv", Data(list.utf8))
+        let out = folder.appendingPathComponent("lines").path
+        let result = try Self.run(["cut-lines", "--list", listFile, "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("6 pictures"), "\(result.stdout)")
+        let texts = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".gt.txt") }
+        #expect(texts.count >= 5, "most bundled plates cut cleanly: \(result.stdout)")
+        for name in texts {
+            let stem = "\(out)/\(name.dropLast(7))"
+            let text = try String(contentsOfFile: "\(stem).gt.txt", encoding: .utf8).trimmingCharacters(in: .newlines)
+            let boxes = try String(contentsOfFile: "\(stem).box", encoding: .utf8).split(separator: "\n")
+            #expect(boxes.count == text.count + 1, "one box row per character plus the end-of-line row")
+            #expect(FileManager.default.fileExists(atPath: "\(stem).pgm"))
+        }
+
+        let bad = try Self.run(["cut-lines", "--list", temporaryFile("bad.tsv", Data("no-tab-here\n".utf8)), "--out", out])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("expected PATH<TAB>LINE1|LINE2"), "\(bad.stderr)")
+    }
+}
