@@ -12,6 +12,11 @@ RUNTIME_PACKAGES := pkg-config libavcodec-dev libavformat-dev libswscale-dev lib
 # Only for regenerating testvideos/ (`make footage`).
 FOOTAGE_PACKAGES := ffmpeg python3-pil python3-numpy fonts-dejavu-core fonts-dejavu-extra fonts-wqy-microhei
 
+# Only for retraining the plate OCR model (`make model`): Tesseract's training tools and the fonts.
+TRAIN_PACKAGES := tesseract-ocr python3-pil python3-numpy fonts-dejavu-core fonts-dejavu-extra fonts-liberation \
+                  fonts-roboto-unhinted fonts-open-sans fonts-bebas-neue fonts-freefont-ttf fonts-clear-sans \
+                  fonts-routed-gothic fonts-wqy-microhei fonts-wqy-zenhei
+
 define apt_ensure
 	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -20,7 +25,7 @@ define apt_ensure
 	fi
 endef
 
-.PHONY: all deps footage-deps build demo test bench footage clean
+.PHONY: all deps footage-deps train-deps build demo test bench compare-models footage model clean
 
 all: build
 
@@ -29,6 +34,9 @@ deps:
 
 footage-deps:
 	$(call apt_ensure,$(FOOTAGE_PACKAGES))
+
+train-deps:
+	$(call apt_ensure,$(TRAIN_PACKAGES))
 
 build: deps
 	$(SWIFT) build -c $(CONFIG)
@@ -57,10 +65,27 @@ bench: build
 	$(if $(OTHER_SETS),$(BIN) bench --no-footage --regions generic --report-name stills-generic $(foreach s,$(OTHER_SETS),--stills $(s)) || status=$$?;) \
 	exit $$status
 
+# The plate model against stock eng, each alone (no fallback): bundled footage (vehicles and crops) and
+# the real sets (crop sets on their held-out part). Reports: benchmarks/results/model-<model>-*.md.
+compare-models: build
+	for m in plate eng; do \
+		$(BIN) bench --accuracy-only --report-only --ocr-model $$m --fallback-model none --report-name model-$$m-border \
+			$(foreach s,$(BORDER_SETS),--stills $(s)) || exit $$?; \
+		$(if $(OTHER_SETS),$(BIN) bench --no-footage --report-only --regions generic --ocr-model $$m --fallback-model none \
+			--report-name model-$$m-generic $(foreach s,$(OTHER_SETS),--stills $(s)) || exit $$?;) \
+	done
+
 # Regenerates testvideos/ from the deterministic generator (same bytes every run).
 footage: footage-deps
 	/usr/bin/python3 tools/footage/generate.py --out testvideos
 	/usr/bin/python3 tools/footage/frames.py testvideos
+
+# Retrains models/plate.traineddata from scratch (about 20 minutes on 2 cores; not part of `make test`):
+# renders plates, cuts them with the reader's own line cutter, trains with lstmtraining, fine-tunes on
+# the training part of ../shared/data/real's crop sets (models/train/split.csv), evaluates with lstmeval.
+# Scratch files go to var/train; the evaluation summary to var/train/eval.txt.
+model: build train-deps
+	models/train/train.sh
 
 clean:
 	rm -rf .build var

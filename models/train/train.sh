@@ -1,0 +1,128 @@
+#!/bin/bash
+# Trains models/plate.traineddata from scratch: `make model` runs this. See models/README.md.
+#
+#   1. render synthetic plates (render.py), list the real crops' training part (real.py, split.csv) and
+#      make degraded copies of it (augment.py);
+#   2. cut every picture into line images with PlateWatch's own LineCutter (`platewatch cut-lines`),
+#      so the model learns exactly the lines the reader gives it at run time;
+#   3. make .lstmf files, a unicharset and a starter model (combine_lang_model);
+#   4. lstmtraining from scratch on synthetic, real and degraded-real training lines (an optional
+#      fine-tuning pass on real lines, FINETUNE_ITERATIONS, is off: it read fewer held-out plates here);
+#   5. convert to an integer model, evaluate with lstmeval on held-out synthetic and real lines.
+#
+# Environment: WORK (scratch folder, default var/train), REAL (default ../shared/data/real),
+# SYNTH_COUNT, AUGMENT_COPIES, ITERATIONS, FINETUNE_ITERATIONS, SEED.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE="$ROOT/models/train"
+WORK=${WORK:-$ROOT/var/train}
+REAL=${REAL:-$ROOT/../shared/data/real}
+SCRIPTS=${SCRIPTS:-$ROOT/../shared/data/tesseract}
+BIN=${BIN:-$ROOT/.build/release/platewatch}
+SYNTH_COUNT=${SYNTH_COUNT:-10000}
+SEED=${SEED:-20261125}
+ITERATIONS=${ITERATIONS:-36000}
+FINETUNE_ITERATIONS=${FINETUNE_ITERATIONS:-0}
+AUGMENT_COPIES=${AUGMENT_COPIES:-8}
+OUT=${OUT:-$ROOT/models/plate.traineddata}
+PYTHON=/usr/bin/python3
+# One OpenMP thread per process: two processes on two cores beat one process with two threads.
+export OMP_THREAD_LIMIT=1
+# The network: 36 px input height (the cutter's lines, scaled by Tesseract), one 3x3 convolution to 16
+# maps, 2x2 max-pool, a 48-cell LSTM that summarises each column top to bottom, one bidirectional 128-cell
+# LSTM along the line, and the CTC output layer over the unicharset (70 classes: 36 letters and digits,
+# 31 province characters, 3 Tesseract specials). NOTES.md found a 4-LSTM net that did not learn and a
+# [1,32 … Lfys32 Lbx96] one that did; this one learned faster than the latter here (25 % vs 45 % character
+# error after 6,300 iterations on the same lines) at about 1.3x its reading time.
+NET_SPEC='[1,36,0,1 Ct3,3,16 Mp2,2 Lfys48 Lbx128 O1c###]'
+
+step() { echo "== $(date +%H:%M:%S) $*" >&2; }
+
+[ -x "$BIN" ] || { echo "train.sh: $BIN missing: run 'make build' first" >&2; exit 1; }
+[ -f "$SCRIPTS/radical-stroke.txt" ] || { echo "train.sh: Tesseract script data not found in $SCRIPTS (set SCRIPTS=)" >&2; exit 1; }
+started=$(date +%s)
+rm -rf "$WORK"
+mkdir -p "$WORK/script" "$WORK/lang" "$WORK/checkpoints"
+cp "$SCRIPTS"/radical-stroke.txt "$SCRIPTS"/Latin.* "$SCRIPTS"/Han.* "$WORK/script/"
+
+if [ -d "$REAL" ]; then
+    step "listing real crops by the fixed split ($HERE/split.csv)"
+    $PYTHON "$HERE/real.py" --real "$REAL" --out "$WORK" --split "$HERE/split.csv"
+else
+    echo "train.sh: $REAL absent: training on synthetic lines only" >&2
+    : > "$WORK/real-train.tsv"; : > "$WORK/real-eval.tsv"
+fi
+step "rendering $SYNTH_COUNT training and 800 evaluation plates (seed $SEED); $AUGMENT_COPIES degraded copies of each real training crop"
+$PYTHON "$HERE/render.py" --out "$WORK/synth" --count "$SYNTH_COUNT" --seed "$SEED" 2>/dev/null &
+mkdir -p "$WORK/augmented"; : > "$WORK/augmented/list.tsv"
+[ -s "$WORK/real-train.tsv" ] && $PYTHON "$HERE/augment.py" --list "$WORK/real-train.tsv" --out "$WORK/augmented" --copies "$AUGMENT_COPIES" 2>/dev/null &
+$PYTHON "$HERE/render.py" --out "$WORK/synth-eval" --count 800 --seed $((SEED + 1)) 2>/dev/null
+wait
+
+step "cutting lines"
+"$BIN" cut-lines --list "$WORK/synth/list.tsv" --out "$WORK/lines/synth" --prefix s 2>/dev/null
+"$BIN" cut-lines --list "$WORK/synth-eval/list.tsv" --out "$WORK/lines/synth-eval" --prefix v 2>/dev/null
+for part in train eval; do
+    [ -s "$WORK/real-$part.tsv" ] && "$BIN" cut-lines --list "$WORK/real-$part.tsv" --out "$WORK/lines/real-$part" --prefix r 2>/dev/null
+done
+[ -s "$WORK/augmented/list.tsv" ] && "$BIN" cut-lines --list "$WORK/augmented/list.tsv" --out "$WORK/lines/augmented" --prefix a 2>/dev/null
+
+step "making .lstmf files"
+find "$WORK/lines" -name '*.pgm' | xargs -P2 -n 200 sh -c \
+    'for f; do tesseract "$f" "${f%.pgm}" --psm 7 lstm.train >/dev/null 2>&1 || echo "lstmf failed: $f" >&2; done' _
+list() { { find "$WORK/lines/$1" -name '*.lstmf' 2>/dev/null || true; } | sort; }
+list synth > "$WORK/synth.txt"; list synth-eval > "$WORK/synth-eval.txt"
+list real-train > "$WORK/real-train.txt"; list real-eval > "$WORK/real-eval.txt"; list augmented > "$WORK/augmented.txt"
+wc -l "$WORK"/synth.txt "$WORK"/synth-eval.txt "$WORK"/real-train.txt "$WORK"/augmented.txt "$WORK"/real-eval.txt >&2
+EVAL_LIST="$WORK/real-eval.txt"; [ -s "$EVAL_LIST" ] || EVAL_LIST="$WORK/synth-eval.txt"
+# Real lines are few: each is listed three times, beside its degraded copies; the fine-tuning pass keeps
+# a quarter of the synthetic lines so that rendered-only cases (Chinese provinces, night) are not forgotten.
+mix() { $PYTHON -c 'import random, sys; l = sys.stdin.read().split(); random.Random(int(sys.argv[1])).shuffle(l); print("\n".join(l))' "$1"; }
+{ cat "$WORK/synth.txt" "$WORK/augmented.txt"; for _ in 1 2 3; do cat "$WORK/real-train.txt"; done; } | mix 1 > "$WORK/train-1.txt"
+{ head -n $((SYNTH_COUNT / 4)) "$WORK/synth.txt"; cat "$WORK/augmented.txt"; for _ in 1 2 3 4 5 6; do cat "$WORK/real-train.txt"; done; } \
+    | mix 2 > "$WORK/train-2.txt"
+
+step "starter model"
+find "$WORK/lines/synth" "$WORK/lines/real-train" -name '*.gt.txt' -exec cat {} + > "$WORK/all-text.txt" 2>/dev/null || true
+# Every province character and every letter, whether or not the sample drew it.
+printf '%s\n' 0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ 京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼 >> "$WORK/all-text.txt"
+unicharset_extractor --output_unicharset "$WORK/unicharset" --norm_mode 1 "$WORK/all-text.txt" >/dev/null 2>&1
+# A pass-through recoder: with Han recoded into radical/stroke codes, Tesseract 5.3's per-character
+# alternatives (lstm_choice_mode=2, the reader's top-N) index the unicharset with code ids and abort.
+combine_lang_model --input_unicharset "$WORK/unicharset" --script_dir "$WORK/script" --output_dir "$WORK/lang" \
+    --lang plate --pass_through_recoder >/dev/null 2>&1
+classes=$(head -n 1 "$WORK/unicharset")
+STARTER="$WORK/lang/plate/plate.traineddata"
+
+step "training from scratch: ${NET_SPEC/\#\#\#/$classes}, $ITERATIONS iterations"
+lstmtraining --traineddata "$STARTER" --net_spec "${NET_SPEC/\#\#\#/$classes}" \
+    --model_output "$WORK/checkpoints/plate" --learning_rate 0.001 \
+    --train_listfile "$WORK/train-1.txt" --eval_listfile "$EVAL_LIST" \
+    --max_iterations "$ITERATIONS" --target_error_rate 0.002 2>&1 | tee "$WORK/train-1.log" | grep -E '^At iteration [0-9]+/[0-9]*000/|Eval' >&2 || true
+
+FINAL="$WORK/checkpoints/plate_checkpoint"
+if [ "$FINETUNE_ITERATIONS" -gt 0 ]; then
+    # lstmtraining counts iterations afresh when it continues from a checkpoint.
+    step "fine-tuning on real lines: $FINETUNE_ITERATIONS more iterations"
+    cp "$FINAL" "$WORK/checkpoints/pass1_checkpoint"
+    lstmtraining --traineddata "$STARTER" --continue_from "$WORK/checkpoints/pass1_checkpoint" \
+        --model_output "$WORK/checkpoints/tuned" --learning_rate 0.0005 \
+        --train_listfile "$WORK/train-2.txt" --eval_listfile "$EVAL_LIST" \
+        --max_iterations "$FINETUNE_ITERATIONS" --target_error_rate 0.002 2>&1 \
+        | tee "$WORK/train-2.log" | grep -E '^At iteration [0-9]+/[0-9]*000/|Eval' >&2 || true
+    FINAL="$WORK/checkpoints/tuned_checkpoint"
+fi
+
+step "integer model → $OUT"
+lstmtraining --stop_training --convert_to_int --continue_from "$FINAL" \
+    --traineddata "$STARTER" --model_output "$OUT" >/dev/null 2>&1
+
+step "evaluating"
+for part in synth-eval real-eval; do
+    [ -s "$WORK/$part.txt" ] || continue
+    result=$(lstmeval --model "$OUT" --eval_listfile "$WORK/$part.txt" 2>&1 | grep -E 'BCER|Char error' | tail -n 1)
+    echo "lstmeval $part ($(wc -l < "$WORK/$part.txt") lines): $result" | tee -a "$WORK/eval.txt" >&2
+done
+minutes=$(( ($(date +%s) - started + 59) / 60 ))
+echo "trained $OUT in $minutes min; lines: $(wc -l < "$WORK/synth.txt") synthetic, $(wc -l < "$WORK/real-train.txt") real" | tee -a "$WORK/eval.txt" >&2
