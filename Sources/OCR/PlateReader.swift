@@ -7,7 +7,10 @@ import Vision
 /// Owns Tesseract engines, so one thread at a time may use it: share readers through `PlateReaderPool`.
 public final class PlateReader: @unchecked Sendable {
     public static let latinWhitelist = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-."
+    static let digitsWhitelist = "0123456789-."
     private let latin: TesseractEngine
+    /// Second engine for lines the first reads as no plate (`ocr.fallback_model`).
+    private let fallback: TesseractEngine?
     private let settings: OCRSettings
     /// Reads Chinese province characters; shared by every reader of a pool (≈ 45 MB, needed rarely).
     private let han: ProvinceReader
@@ -16,11 +19,22 @@ public final class PlateReader: @unchecked Sendable {
     /// (`PLATEWATCH_DEBUG_DIR`): for finding out why a plate misreads.
     public var debugDirectory: String? = ProcessInfo.processInfo.environment["PLATEWATCH_DEBUG_DIR"]
     private var debugCount = 0
+    /// When set, the thread CPU time of every engine call on one line is appended to `lineSeconds`
+    /// (the benchmark's OCR-per-line figure).
+    public var recordsLineTimes = false
+    public private(set) var lineSeconds: [Double] = []
 
     public init(settings: OCRSettings = OCRSettings(), provinces: ProvinceReader? = nil) throws {
         self.settings = settings
         self.han = provinces ?? ProvinceReader(tessdata: settings.tessdata)
-        latin = try TesseractEngine(model: settings.model, tessdata: settings.tessdata, whitelist: Self.latinWhitelist)
+        // The plate model reads province characters itself; for models without them the whitelist's
+        // Hanzi are inert and `ProvinceReader` reads them instead.
+        latin = try TesseractEngine(model: OCRModel.resolve(settings.model, tessdata: settings.tessdata), tessdata: settings.tessdata,
+                                    whitelist: Self.latinWhitelist + String(PlateGrammar.cnProvinces))
+        fallback = try settings.fallbackModel.map {
+            try TesseractEngine(model: OCRModel.resolve($0, tessdata: settings.tessdata), tessdata: settings.tessdata,
+                                whitelist: Self.latinWhitelist + String(PlateGrammar.cnProvinces))
+        }
     }
 
     /// Reads the plate inside `candidate` of a full frame; nil when nothing there fits a plate layout.
@@ -36,23 +50,9 @@ public final class PlateReader: @unchecked Sendable {
     public func read(crop: LumaImage, tight: Bool = false) -> PlateRead? {
         let lines = cutter.lines(in: crop, tight: tight)
         guard !lines.isEmpty else { return nil }
-        var symbolsPerLine: [[RecognizedSymbol]] = []
-        for line in lines {
-            let symbols = latin.recognizeLine(line.image).filter { !isSeparator($0.text) }
-            symbolsPerLine.append(symbols)
-            if let debugDirectory { writeDebug(line.image, read: symbols.map(\.text).joined(), to: debugDirectory) }
+        guard let (match, symbols, texts) = recognise(lines, with: latin) ?? fallback.flatMap({ recognise(lines, with: $0) }) else {
+            return nil
         }
-        let texts = symbolsPerLine.map { PlateGrammar.normalise($0.map(\.text).joined()) }
-        var match = PlateGrammar.match(lines: texts, regions: settings.regions)
-        var symbols = symbolsPerLine.flatMap { $0 }
-        // A Hanzi read by the Latin engine becomes a letter or is dropped, so a Chinese plate can pass for a military one.
-        // So can a repaired Vietnamese one: 云J·7Z701 reads as 51T-2701 after two repairs.
-        if match == nil || match?.format == .vnMilitary || (match?.repairs ?? 0) > 0, lines.count == 1, settings.regions.contains(.china),
-           let chinese = readChinese(lines[0], latinSymbols: symbols) {
-            match = chinese.match
-            symbols = chinese.symbols
-        }
-        guard let match else { return nil }
         let box = lines.dropFirst().reduce(lines[0].box) { acc, l in
             PixelRect(x: min(acc.x, l.box.x), y: min(acc.y, l.box.y), width: max(acc.maxX, l.box.maxX) - min(acc.x, l.box.x),
                       height: max(acc.maxY, l.box.maxY) - min(acc.y, l.box.y))
@@ -61,6 +61,63 @@ public final class PlateReader: @unchecked Sendable {
         return PlateRead(plate: match.plate, display: match.display, format: match.format, confidence: confidence,
                          box: box, candidates: alternatives(match: match, symbols: symbols, lines: texts.count, best: confidence),
                          lines: lines.count)
+    }
+
+    /// One engine's read of the cut lines, fitted to the grammar; nil when it fits no plate.
+    private func recognise(_ lines: [LineCutter.Line], with engine: TesseractEngine)
+        -> (match: PlateGrammar.Match, symbols: [RecognizedSymbol], texts: [String])? {
+        var symbolsPerLine: [[RecognizedSymbol]] = []
+        for (index, line) in lines.enumerated() {
+            let started = recordsLineTimes ? ThreadClock.now() : 0
+            // The lower line of every 2-line layout (Vietnamese cars, trucks, motorbikes) is digits only.
+            let only = index == 1 && settings.regions.contains(.vietnam) ? Self.digitsWhitelist : nil
+            var symbols = engine.recognizeLine(line.image, only: only).filter { !isSeparator($0.text) }
+            if recordsLineTimes { lineSeconds.append(Double(ThreadClock.now() - started) / 1e9) }
+            if let debugDirectory { writeDebug(line.image, read: symbols.map(\.text).joined(), to: debugDirectory) }
+            // An LSTM can read one glyph as two characters ('S' as "5S") or invent one in a gap (".345.678" as
+            // "3456738"); the line's own blob count says how many characters are there. Two reads on one blob
+            // keep the surer; a count that still differs drops the line. Hanzi fall into several blobs: not checked.
+            if !symbols.contains(where: { $0.text.unicodeScalars.first!.value > 0x2E80 }) {
+                if symbols.count > line.characters { symbols = Self.onePerBlob(symbols, spans: line.characterSpans) }
+                guard symbols.count == line.characters else { return nil }
+            }
+            symbolsPerLine.append(symbols)
+        }
+        let texts = symbolsPerLine.map { PlateGrammar.normalise($0.map(\.text).joined()) }
+        var match = PlateGrammar.match(lines: texts, regions: settings.regions)
+        var symbols = symbolsPerLine.flatMap { $0 }
+        // A Hanzi read by a Latin-only engine becomes a letter or is dropped, so a Chinese plate can pass for a
+        // military one. So can a repaired Vietnamese one: 云J·7Z701 reads as 51T-2701 after two repairs.
+        if match == nil || match?.format == .vnMilitary || (match?.repairs ?? 0) > 0, lines.count == 1, settings.regions.contains(.china),
+           let chinese = readChinese(lines[0], latinSymbols: symbols) {
+            match = chinese.match
+            symbols = chinese.symbols
+        }
+        return match.map { ($0, symbols, texts) }
+    }
+
+    /// Of the symbols whose centres fall on the same character blob, only the most confident; a blob about
+    /// twice as wide as the others (two glyphs the cutter could not part) keeps two.
+    static func onePerBlob(_ symbols: [RecognizedSymbol], spans: [(left: Int, right: Int)]) -> [RecognizedSymbol] {
+        guard !spans.isEmpty else { return symbols }
+        let widths = spans.map { max(1, $0.right - $0.left) }.sorted()
+        let typical = Double(widths[widths.count / 2])
+        var byBlob: [Int: [Int]] = [:]
+        for (i, symbol) in symbols.enumerated() {
+            let centre = (symbol.span.left + symbol.span.right) / 2
+            let blob = spans.indices.min { distance(centre, spans[$0]) < distance(centre, spans[$1]) }!
+            byBlob[blob, default: []].append(i)
+        }
+        var keep = Set<Int>()
+        for (blob, members) in byBlob {
+            let room = max(1, Int((Double(spans[blob].right - spans[blob].left) / typical).rounded()))
+            keep.formUnion(members.sorted { symbols[$0].confidence > symbols[$1].confidence }.prefix(room))
+        }
+        return symbols.indices.filter(keep.contains).map { symbols[$0] }
+    }
+
+    private static func distance(_ x: Int, _ span: (left: Int, right: Int)) -> Int {
+        x < span.left ? span.left - x : (x > span.right ? x - span.right : 0)
     }
 
     private func writeDebug(_ image: LumaImage, read: String, to folder: String) {

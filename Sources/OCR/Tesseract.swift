@@ -13,6 +13,8 @@ public struct RecognizedSymbol: Sendable, Equatable {
     public var confidence: Double
     /// Other characters the engine considered here, best first, with 0…1 confidences.
     public var alternatives: [(String, Double)]
+    /// Horizontal extent in the line image (left, right), where the engine placed the character.
+    public var span: (left: Int, right: Int) = (0, 0)
 
     public static func == (a: RecognizedSymbol, b: RecognizedSymbol) -> Bool {
         a.text == b.text && a.confidence == b.confidence && a.alternatives.map(\.0) == b.alternatives.map(\.0)
@@ -22,6 +24,8 @@ public struct RecognizedSymbol: Sendable, Equatable {
 public final class TesseractEngine {
     private let handle: OpaquePointer
     public let model: String
+    private let whitelist: String?
+    private var activeWhitelist: String?
 
     /// - Parameters:
     ///   - model: a language name found in `tessdata` (`eng`, `chi_sim`, `plate`) or a path to a `.traineddata` file.
@@ -49,6 +53,8 @@ public final class TesseractEngine {
         }
         handle = api
         self.model = model
+        self.whitelist = whitelist
+        activeWhitelist = whitelist
         // A single text line per image: plate lines are cut before they reach the engine.
         TessBaseAPISetPageSegMode(api, singleCharacter ? PSM_SINGLE_CHAR : PSM_SINGLE_LINE)
         if let whitelist { _ = TessBaseAPISetVariable(api, "tessedit_char_whitelist", whitelist) }
@@ -64,8 +70,15 @@ public final class TesseractEngine {
     }
 
     /// Reads one text line image; returns its characters in reading order.
-    public func recognizeLine(_ image: LumaImage) -> [RecognizedSymbol] {
+    /// - Parameter only: characters this line can hold (the digits-only lower line of a 2-line plate);
+    ///   nil for the engine's own whitelist.
+    public func recognizeLine(_ image: LumaImage, only: String? = nil) -> [RecognizedSymbol] {
         guard image.width > 0, image.height > 0 else { return [] }
+        let wanted = only ?? whitelist
+        if wanted != activeWhitelist {
+            _ = TessBaseAPISetVariable(handle, "tessedit_char_whitelist", wanted ?? "")
+            activeWhitelist = wanted
+        }
         image.pixels.withUnsafeBufferPointer { buffer in
             TessBaseAPISetImage(handle, buffer.baseAddress, Int32(image.width), Int32(image.height), 1, Int32(image.width))
             _ = TessBaseAPIRecognize(handle, nil)
@@ -89,7 +102,11 @@ public final class TesseractEngine {
                 } while TessChoiceIteratorNext(choices) != 0
                 TessChoiceIteratorDelete(choices)
             }
-            symbols.append(RecognizedSymbol(text: text, confidence: max(0, min(1, confidence)), alternatives: alternatives))
+            var left: Int32 = 0, top: Int32 = 0, right: Int32 = 0, bottom: Int32 = 0
+            _ = TessPageIteratorBoundingBox(TessResultIteratorGetPageIteratorConst(iterator), RIL_SYMBOL, &left, &top, &right, &bottom)
+            var symbol = RecognizedSymbol(text: text, confidence: max(0, min(1, confidence)), alternatives: alternatives)
+            symbol.span = (Int(left), Int(right))
+            symbols.append(symbol)
         } while TessResultIteratorNext(iterator, RIL_SYMBOL) != 0
         return symbols
     }

@@ -60,9 +60,11 @@ public enum PlateRegion: String, Sendable, Codable, CaseIterable {
 public struct OCRSettings: Sendable, Equatable {
     /// Plate grammars to accept. Default `[vn, cn]`.
     public var regions: [PlateRegion] = [.vietnam, .china]
-    /// `plate` (models/plate.traineddata, once trained), `eng` (Tesseract's stock model) or a path to a
-    /// `.traineddata` file. Default `eng` until the plate model lands.
-    public var model: String = "eng"
+    /// `plate` (PlateWatch's model, models/plate.traineddata), `eng` (Tesseract's stock model) or a path
+    /// to a `.traineddata` file. Default `plate`.
+    public var model: String = "plate"
+    /// A second model that reads the lines the first reads as no plate (costs OCR time only for those).
+    public var fallbackModel: String? = nil
     /// Folder with `<model>.traineddata` files when `model` is a name. Default: Debian's tessdata folder.
     public var tessdata: String? = nil
     public init() {}
@@ -75,6 +77,10 @@ public struct TrackingSettings: Sendable, Equatable {
     public var trackTimeout: Double = 0.5
     /// Once this many reads agree, the track's later frames are located but not read again. Default 5.
     public var settleVotes: Int = 5
+    /// A plate published on a camera is not published again by that camera until it has been out of sight
+    /// this many seconds: a track that breaks (the plate hidden a moment, read badly a few frames) is still
+    /// the same passage. Default 10 s.
+    public var repeatWindow: Double = 10
     public init() {}
 }
 

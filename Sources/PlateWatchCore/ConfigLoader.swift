@@ -131,7 +131,7 @@ struct ConfigReader {
     }
 
     func ocr(_ node: Node) throws -> OCRSettings {
-        let map = try mapping(node, "ocr", allowed: ["model", "tessdata", "regions"])
+        let map = try mapping(node, "ocr", allowed: ["model", "fallback_model", "tessdata", "regions"])
         var ocr = OCRSettings()
         if let regions = map["regions"] {
             guard case .sequence(let items) = regions, !items.isEmpty else {
@@ -145,16 +145,18 @@ struct ConfigReader {
             }
         }
         if let model = try string(map["model"], "ocr.model") { ocr.model = model }
+        if let fallback = try string(map["fallback_model"], "ocr.fallback_model") { ocr.fallbackModel = fallback == "none" ? nil : fallback }
         ocr.tessdata = try string(map["tessdata"], "ocr.tessdata")
         return ocr
     }
 
     func tracking(_ node: Node) throws -> TrackingSettings {
-        let map = try mapping(node, "tracking", allowed: ["min_votes", "track_timeout", "settle_votes"])
+        let map = try mapping(node, "tracking", allowed: ["min_votes", "track_timeout", "settle_votes", "repeat_window"])
         var tracking = TrackingSettings()
         if let v = try number(map["min_votes"], "tracking.min_votes", range: 1...100) { tracking.minVotes = Int(v) }
         if let v = try number(map["track_timeout"], "tracking.track_timeout", range: 0.04...60) { tracking.trackTimeout = v }
         if let v = try number(map["settle_votes"], "tracking.settle_votes", range: 1...1000) { tracking.settleVotes = Int(v) }
+        if let v = try number(map["repeat_window"], "tracking.repeat_window", range: 0...3600) { tracking.repeatWindow = v }
         return tracking
     }
 

@@ -31,6 +31,15 @@ import Testing
         #expect(config.tracking.minVotes == 2)
     }
 
+    @Test func parsesOCRModelsAndRepeatWindow() throws {
+        let config = try ConfigLoader.parse(valid + "\nocr:\n  model: eng\n  fallback_model: none\ntracking:\n  repeat_window: 30\n")
+        #expect(config.ocr.model == "eng")
+        #expect(config.ocr.fallbackModel == nil)
+        #expect(config.tracking.repeatWindow == 30)
+        let defaults = try ConfigLoader.parse(valid)
+        #expect(defaults.ocr.model == "plate", "the plate-trained model is the default")
+    }
+
     @Test func unknownKeyNamesTheKeyAndLine() {
         let yaml = valid.replacingOccurrences(of: "    role: entry", with: "    rol: entry")
         let error = #expect(throws: PlateWatchError.self) { try ConfigLoader.parse(yaml) }
