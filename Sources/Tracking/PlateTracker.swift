@@ -69,6 +69,8 @@ public struct PlateTracker: Sendable {
 
     public let settings: TrackingSettings
     private var tracks: [Track] = []
+    /// Published plates and when their track was last seen: a broken track is not a second passage.
+    private var recentlyPublished: [String: Double] = [:]
     /// Reads that agree before a track is published while still in view.
     static let earlyVotes = 3
 
@@ -110,7 +112,20 @@ public struct PlateTracker: Sendable {
         let needed = max(settings.minVotes, Self.earlyVotes)
         guard leader.count >= needed, Double(leader.count) >= 0.6 * Double(tracks[i].reads) else { return nil }
         tracks[i].published = true
-        return passage(tracks[i])
+        return isRepeat(tracks[i]) ? nil : passage(tracks[i])
+    }
+
+    private func isRepeat(_ track: Track) -> Bool {
+        guard let plate = track.leader?.best.plate, let last = recentlyPublished[plate] else { return false }
+        return track.firstMedia.seconds - last <= settings.repeatWindow
+    }
+
+    /// Remembers the published plates of tracks that end, and forgets those out of sight long enough.
+    private mutating func remember(_ ended: [Track], at time: MediaTime) {
+        for track in ended where track.published {
+            if let plate = track.leader?.best.plate { recentlyPublished[plate] = max(recentlyPublished[plate] ?? 0, track.lastMedia.seconds) }
+        }
+        recentlyPublished = recentlyPublished.filter { time.seconds - $0.value <= settings.repeatWindow }
     }
 
     /// Ends tracks not seen for `trackTimeout` seconds before `time`; returns passages to publish.
@@ -119,7 +134,13 @@ public struct PlateTracker: Sendable {
         let ended = tracks.filter { time.seconds - $0.lastMedia.seconds > timeout }
         guard !ended.isEmpty else { return [] }
         tracks.removeAll { time.seconds - $0.lastMedia.seconds > timeout }
-        return ended.compactMap(finalPassage)
+        let passages = ended.compactMap(finalPassage)
+        remember(ended.map { track in
+            var track = track
+            if finalPassage(track) != nil { track.published = true }
+            return track
+        }, at: time)
+        return passages
     }
 
     /// Ends every track (end of stream).
@@ -130,7 +151,7 @@ public struct PlateTracker: Sendable {
     }
 
     private func finalPassage(_ track: Track) -> Passage? {
-        guard !track.published, let leader = track.leader, leader.count >= settings.minVotes else { return nil }
+        guard !track.published, let leader = track.leader, leader.count >= settings.minVotes, !isRepeat(track) else { return nil }
         return passage(track)
     }
 

@@ -103,3 +103,28 @@ extension PlateTrackerTests {
         #expect(passages.map(\.plate) == ["47K732026", "47S59128"])
     }
 }
+
+extension PlateTrackerTests {
+    /// A track that breaks for longer than the track timeout (plate hidden, read badly) is the same passage
+    /// while the plate was out of sight less than `repeatWindow`; after that it is a new passage.
+    @Test func brokenTrackIsNotASecondPassage() {
+        var tracker = PlateTracker()
+        let plate = Array<String?>(repeating: "51F67890", count: 10)
+        let gap = Array<String?>(repeating: nil, count: 50)  // 2 s out of sight: the track times out
+        var passages = feed(&tracker, plate + gap + plate)
+        #expect(passages.count == 1, "\(passages.map(\.plate))")
+
+        var settings = TrackingSettings()
+        settings.repeatWindow = 1
+        var quick = PlateTracker(settings: settings)
+        passages = feed(&quick, plate + gap + plate) + quick.finish()
+        #expect(passages.count == 2, "out of sight longer than the window: a second passage")
+    }
+
+    @Test func anotherPlateIsPublishedInsideTheWindow() {
+        var tracker = PlateTracker()
+        let passages = feed(&tracker, Array(repeating: "51F67890", count: 10) + Array(repeating: nil, count: 20)
+                            + Array(repeating: "29A12345", count: 10)) + tracker.finish()
+        #expect(passages.map(\.plate) == ["51F67890", "29A12345"])
+    }
+}
