@@ -111,6 +111,8 @@ public struct LatencyReport: Codable, Sendable {
     public var media: DurationStats.Summary
     /// On the wall clock, from decoding that frame to the event (files run faster than real time).
     public var wall: DurationStats.Summary
+    /// The vehicles whose event came last (media time), for finding out why.
+    public var slowest: [String] = []
 }
 
 public struct StageReport: Codable, Sendable {
@@ -183,6 +185,8 @@ public struct TargetCheck: Codable, Sendable {
         atMost("plate.read latency p95, ms of media time", t.latencyP95MsMax, r.latency.map { $0.media.p95 }, "%.0f")
         atMost("locate CPU per frame p95, ms", t.locateMsP95Max, r.stages?.stages.first { $0.name == "locate" }?.perFrame.p95)
         atMost("OCR CPU per candidate read p95, ms", t.ocrMsPerCandidateP95Max, r.stages?.ocrPerCandidate.flatMap { $0.count > 0 ? $0.p95 : nil })
+        atMost("OCR CPU per text line p95, ms", t.ocrMsPerLineP95Max,
+               r.stills.first { $0.set == FootageCropsBench.name }?.ocrPerLine.flatMap { $0.count > 0 ? $0.p95 : nil })
         if let rss = r.rssAtStreams {
             atMost("resident memory at \(rss.streams) streams, MB", t.rssMbMax, rss.peakMB, "%.0f")
         }

@@ -17,6 +17,8 @@ public struct BenchRunner {
         public var capacitySeconds = 8.0
         public var maxStreams = 12
         public var config = Config(site: "bench", cameras: [])
+        /// Crop sets the OCR model was partly trained on are measured on their held-out part only.
+        public var split = TrainingSplit()
         public init() {}
     }
 
@@ -31,7 +33,8 @@ public struct BenchRunner {
     }
 
     public func run() async throws -> BenchReport {
-        var report = BenchReport(machine: MachineInfo.current(), ocrModel: options.config.ocr.model)
+        let ocr = options.config.ocr
+        var report = BenchReport(machine: MachineInfo.current(), ocrModel: ocr.model + (ocr.fallbackModel.map { ", fallback \($0)" } ?? ""))
         if let folder = options.footage {
             let footage = try FootageSet(folder: folder)
             // Memory first, while the process holds nothing from the other passes (freed heap stays resident).
@@ -66,12 +69,14 @@ public struct BenchRunner {
             var accuracy = AccuracyScore()
             var media = DurationStats(), wall = DurationStats()
             var perClip: [ThroughputResult.ClipResult] = []
+            var slowest: [(String, Double)] = []
             for clip in footage.clips {
                 let before = accuracy
                 let observed = collector.events[clip.id] ?? []
                 for hit in accuracy.score(clip: clip, events: observed) {
                     media.record(seconds: hit.media)
                     let vehicle = clip.truth.vehicles[hit.vehicle]
+                    slowest.append(("\(clip.id): \(vehicle.display)", hit.media))
                     if let firstDecoded = collector.captureTimes[clip.id]?[vehicle.firstFrame] {
                         wall.record(seconds: hit.event.emittedWall.timeIntervalSince(firstDecoded))
                     }
@@ -89,7 +94,8 @@ public struct BenchRunner {
             report.throughput = ThroughputResult(frames: frames, decodeOnlyFPS: decodeOnly.map { Double($0.frames) / $0.seconds } ?? 0,
                                                  pipelineFPS: Double(frames) / seconds, perClip: perClip)
             report.accuracy = AccuracyReport(accuracy)
-            report.latency = LatencyReport(media: media.summary, wall: wall.summary)
+            report.latency = LatencyReport(media: media.summary, wall: wall.summary,
+                                           slowest: slowest.sorted { $0.1 > $1.1 }.prefix(5).map { "\($0.0) \(Int(($0.1 * 1000).rounded())) ms" })
             report.stages = StageReport(collector.stages)
             report.stages?.ocrPerCandidate = collector.ocrPerCandidate.summary
 
@@ -105,11 +111,19 @@ public struct BenchRunner {
                 }
             }
         }
+        if let folder = options.footage {
+            let footage = try FootageSet(folder: folder)
+            let result = try FootageCropsBench.run(footage, ocr: options.config.ocr) { progress.bar("footage crops", $0, of: $1) }
+            progress.finishBar()
+            progress.line("\(result.set): \(result.exact)/\(result.readable) plates exact, \(result.falseReads) wrong reads, \(result.msPerImage) ms per crop")
+            report.stills.append(result)
+        }
         for folder in options.stills {
-            let set = try StillSet(folder: folder)
-            let result = try StillsBench.run(set, ocr: options.config.ocr, limit: options.stillsLimit) { i, n in
+            let (set, heldOut) = options.split.evaluationPart(of: try StillSet(folder: folder), folder: folder)
+            var result = try StillsBench.run(set, ocr: options.config.ocr, limit: options.stillsLimit) { i, n in
                 progress.bar(set.name, i, of: n)
             }
+            result.heldOutOnly = heldOut
             progress.finishBar()
             progress.line("\(set.name): \(result.exact)/\(result.readable) plates exact, \(result.falseReads) false reads, \(result.msPerImage) ms per image")
             report.stills.append(result)

@@ -121,6 +121,35 @@ public struct StillSet: Sendable {
     }
 }
 
+/// The fixed train/eval split of the real crop sets the plate model was fine-tuned on
+/// (`models/train/split.csv`: set, file, part). Accuracy on those sets is measured on the `eval` part only.
+public struct TrainingSplit: Sendable {
+    /// Held-out files per set; a set that is not in the split was never trained on.
+    public var heldOut: [String: Set<String>] = [:]
+
+    public init() {}
+
+    public init(file: URL) throws {
+        let text = try String(contentsOf: file, encoding: .utf8)
+        for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+            let fields = CSV.fields(String(line))
+            guard fields.count >= 3 else { continue }
+            if heldOut[fields[0]] == nil { heldOut[fields[0]] = [] }
+            if fields[2] == "eval" { heldOut[fields[0]]!.insert(fields[1]) }
+        }
+    }
+
+    /// `set` restricted to its held-out part when the model was trained on part of it; unchanged otherwise.
+    public func evaluationPart(of set: StillSet, folder: URL) -> (set: StillSet, heldOut: Bool) {
+        guard let files = heldOut[set.name] else { return (set, false) }
+        var part = set
+        part.items = set.items.filter { item in
+            files.contains(String(item.file.path.dropFirst(folder.path.count + 1)))
+        }
+        return (part, true)
+    }
+}
+
 /// Just enough CSV for the ground-truth files: quoted fields with doubled quotes.
 public enum CSV {
     public static func fields(_ line: String) -> [String] {

@@ -29,6 +29,7 @@ public enum ReportWriter {
         }
         if let l = r.latency {
             out.append("latency to plate.read: media p50/p95/p99 \(f(l.media.p50, 0))/\(f(l.media.p95, 0))/\(f(l.media.p99, 0)) ms; wall \(f(l.wall.p50, 0))/\(f(l.wall.p95, 0))/\(f(l.wall.p99, 0)) ms")
+            if !l.slowest.isEmpty { out.append("  slowest: " + l.slowest.joined(separator: "; ")) }
         }
         if let s = r.stages {
             out.append("stage (CPU per frame)  p50 ms   p95 ms   p99 ms   share")
@@ -49,7 +50,10 @@ public enum ReportWriter {
             }
         }
         for s in r.stills {
-            out.append("stills \(s.set): \(s.exact)/\(s.readable) exact (\(pct(s.exactRate))), \(s.falseReads) false reads, \(f(s.msPerImage)) ms/image")
+            if let l = s.ocrPerLine, l.count > 0 {
+                out.append("OCR per text line (\(s.set)): p50 \(f(l.p50, 1)) ms, p95 \(f(l.p95, 1)) ms over \(l.count) lines")
+            }
+            out.append("stills \(s.set)\(s.heldOutOnly ? " (held-out part)" : ""): \(s.exact)/\(s.readable) exact (\(pct(s.exactRate))), \(s.falseReads) false reads, \(f(s.msPerImage)) ms/image")
         }
         if let rss = r.rssAtStreams { out.append("memory: \(f(rss.peakMB, 0)) MB resident with \(rss.streams) live streams; process peak \(f(r.peakRSSMB, 0)) MB") }
         else { out.append("memory: process peak \(f(r.peakRSSMB, 0)) MB resident") }

@@ -15,6 +15,7 @@ public struct BenchTargets: Codable, Sendable, Equatable {
     public var confidentReadPrecisionMin: Double?
     /// OCR CPU time per candidate read, 95th percentile, ms.
     public var ocrMsPerCandidateP95Max: Double?
+    public var ocrMsPerLineP95Max: Double?
     /// Locator CPU time per frame, 95th percentile, ms.
     public var locateMsP95Max: Double?
     /// Reads of text that is no plate, on frames where no plate is readable.
@@ -36,6 +37,7 @@ public struct BenchTargets: Codable, Sendable, Equatable {
         case falseReadsPer1000Max = "false_reads_per_1000_frames_max"
         case confidentReadPrecisionMin = "confident_read_precision_min"
         case ocrMsPerCandidateP95Max = "ocr_ms_per_candidate_p95_max"
+        case ocrMsPerLineP95Max = "ocr_ms_per_line_p95_max"
         case locateMsP95Max = "locate_ms_p95_max"
         case latencyP95MsMax = "latency_p95_ms_max"
         case rssMbMax = "rss_mb_max"

@@ -12,10 +12,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Still-image folder with ground_truth.csv (repeatable), e.g. ../shared/data/real/vn_vitocolerole_plate_crops.")
     var stills: [String] = []
     @Option(name: .long, help: "Read at most this many images per still folder.") var stillsLimit: Int?
+    @Option(name: .long, help: "Train/eval split of the real crop sets; sets in it are read on their eval part only.")
+    var split: String = "models/train/split.csv"
     @Option(name: .long, help: "Targets file.") var targets: String = "benchmarks/targets.yaml"
     @Option(name: .long, help: "Also write the report as JSON to this file.") var json: String?
     @Option(name: .long, help: "Folder for the markdown report and SVG chart.") var out: String = "benchmarks/results"
-    @Option(name: .long, help: "OCR model: eng, a name in tessdata, or a .traineddata path.") var ocrModel: String = "eng"
+    @Option(name: .long, help: "OCR model: plate (PlateWatch's own), eng, a name in tessdata, or a .traineddata path.") var ocrModel: String = "plate"
+    @Option(name: .long, help: "Second OCR model for lines the first reads as no plate, or none (default: the config's default).")
+    var fallbackModel: String?
     @Option(name: .long, help: "Plate grammars for the footage and still sets: vn, cn, generic.") var regions: String = "vn,cn"
     @Option(name: .long, help: "Seconds each live-capacity step runs.") var capacitySeconds: Double = 8
     @Option(name: .long, help: "Most live streams to try.") var maxStreams: Int = 12
@@ -36,10 +40,12 @@ struct BenchCommand: AsyncParsableCommand {
         options.capacitySeconds = capacitySeconds
         options.maxStreams = maxStreams
         options.config.ocr.model = ocrModel
+        if let fallbackModel { options.config.ocr.fallbackModel = fallbackModel == "none" ? nil : fallbackModel }
         do { options.config.ocr.regions = try RegionList.parse(regions) } catch { throw Setup.fail(error) }
         let report: BenchReport
         do {
             options.targets = try BenchTargets.load(path: targets)
+            if FileManager.default.fileExists(atPath: split) { options.split = try TrainingSplit(file: URL(fileURLWithPath: split)) }
             report = try await BenchRunner(options: options, logger: logger, progress: Progress()).run()
         } catch { throw Setup.fail(error) }
 

@@ -73,3 +73,43 @@ import TestSupport
         #expect(stats.count == 100)
     }
 }
+
+/// Crop sets the plate model was fine-tuned on are scored on their held-out part only.
+@Suite struct TrainingSplitTests {
+    @Test func keepsOnlyHeldOutFilesOfSplitSets() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("split-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for name in ["trained_set", "other_set"] {
+            let folder = root.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try "file,plate_text\nimages/a.jpg,51F67890\nimages/b.jpg,29A12345\nimages/c.jpg,30H11111\n"
+                .write(to: folder.appendingPathComponent("ground_truth.csv"), atomically: true, encoding: .utf8)
+        }
+        let splitFile = root.appendingPathComponent("split.csv")
+        try "set,file,part\ntrained_set,images/a.jpg,train\ntrained_set,images/b.jpg,eval\ntrained_set,images/c.jpg,train\n"
+            .write(to: splitFile, atomically: true, encoding: .utf8)
+        let split = try TrainingSplit(file: splitFile)
+
+        let trainedFolder = root.appendingPathComponent("trained_set")
+        let trained = split.evaluationPart(of: try StillSet(folder: trainedFolder), folder: trainedFolder)
+        #expect(trained.heldOut)
+        #expect(trained.set.items.map(\.plate) == ["29A12345"])
+
+        let otherFolder = root.appendingPathComponent("other_set")
+        let other = split.evaluationPart(of: try StillSet(folder: otherFolder), folder: otherFolder)
+        #expect(!other.heldOut)
+        #expect(other.set.items.count == 3)
+    }
+
+    @Test func committedSplitHoldsOutAboutAThird() throws {
+        let file = URL(fileURLWithPath: "models/train/split.csv")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            Issue.record("models/train/split.csv missing: run the tests from the package root")
+            return
+        }
+        let rows = try String(contentsOf: file, encoding: .utf8).split(whereSeparator: \.isNewline).dropFirst()
+        let held = rows.filter { $0.hasSuffix(",eval") }.count
+        #expect(rows.count > 0)
+        #expect(held * 4 > rows.count && held * 2 < rows.count, "\(held) of \(rows.count) crops held out")
+    }
+}

@@ -35,9 +35,12 @@ public enum Footage {
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
-    /// Readable rows of a real set (unreadable plates, with no text, are left out).
+    /// Readable rows of a real set (unreadable plates, with no text, are left out): the part the plate
+    /// model was not trained on (models/train/split.csv) for the sets it was fine-tuned on.
     public static func realCrops(_ set: String) throws -> [(file: URL, plate: String, lines: Int)] {
         guard let base = realData?.appendingPathComponent(set) else { return [] }
-        return try StillSet(folder: base).items.filter { !$0.plate.isEmpty }.map { ($0.file, $0.plate, $0.lines) }
+        let split = try TrainingSplit(file: root.appendingPathComponent("models/train/split.csv"))
+        return split.evaluationPart(of: try StillSet(folder: base), folder: base).set.items
+            .filter { !$0.plate.isEmpty }.map { ($0.file, $0.plate, $0.lines) }
     }
 }
