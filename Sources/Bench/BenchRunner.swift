@@ -110,9 +110,6 @@ public struct BenchRunner {
                     report.capacity.append(try CapacityBench.search(clips: clips, resolution: name, settings: settings) { progress.line($0) })
                 }
             }
-        }
-        if let folder = options.footage {
-            let footage = try FootageSet(folder: folder)
             let result = try FootageCropsBench.run(footage, ocr: options.config.ocr) { progress.bar("footage crops", $0, of: $1) }
             progress.finishBar()
             progress.line("\(result.set): \(result.exact)/\(result.readable) plates exact, \(result.falseReads) wrong reads, \(result.msPerImage) ms per crop")

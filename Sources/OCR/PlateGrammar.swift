@@ -85,6 +85,9 @@ public enum PlateGrammar {
     static let cnAlnum: Set<Character> = Set("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789")
     public static let cnProvinces: Set<Character> = Set("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
 
+    /// A CJK character (a province character or a misread of one), as opposed to a plate's Latin letters and digits.
+    public static func isHanzi(_ c: Character) -> Bool { c.unicodeScalars.first.map { $0.value >= 0x2E80 } ?? false }
+
     /// Letters OCR gives where a digit belongs, and digits it gives where a letter belongs.
     static let toDigit: [Character: Character] = [
         "O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1", "J": "1", "T": "1", "Z": "2", "A": "4", "S": "5",

@@ -7,6 +7,9 @@ import Vision
 /// Owns Tesseract engines, so one thread at a time may use it: share readers through `PlateReaderPool`.
 public final class PlateReader: @unchecked Sendable {
     public static let latinWhitelist = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-."
+    /// Line engines may also give province characters: the plate model knows them; for models without
+    /// them they are inert and `ProvinceReader` reads them instead.
+    static let lineWhitelist = latinWhitelist + String(PlateGrammar.cnProvinces)
     static let digitsWhitelist = "0123456789-."
     private let latin: TesseractEngine
     /// Second engine for lines the first reads as no plate (`ocr.fallback_model`).
@@ -27,14 +30,12 @@ public final class PlateReader: @unchecked Sendable {
     public init(settings: OCRSettings = OCRSettings(), provinces: ProvinceReader? = nil) throws {
         self.settings = settings
         self.han = provinces ?? ProvinceReader(tessdata: settings.tessdata)
-        // The plate model reads province characters itself; for models without them the whitelist's
-        // Hanzi are inert and `ProvinceReader` reads them instead.
-        latin = try TesseractEngine(model: OCRModel.resolve(settings.model, tessdata: settings.tessdata), tessdata: settings.tessdata,
-                                    whitelist: Self.latinWhitelist + String(PlateGrammar.cnProvinces))
-        fallback = try settings.fallbackModel.map {
-            try TesseractEngine(model: OCRModel.resolve($0, tessdata: settings.tessdata), tessdata: settings.tessdata,
-                                whitelist: Self.latinWhitelist + String(PlateGrammar.cnProvinces))
+        func engine(_ model: String) throws -> TesseractEngine {
+            try TesseractEngine(model: OCRModel.resolve(model, tessdata: settings.tessdata), tessdata: settings.tessdata,
+                                whitelist: Self.lineWhitelist)
         }
+        latin = try engine(settings.model)
+        fallback = try settings.fallbackModel.map(engine)
     }
 
     /// Reads the plate inside `candidate` of a full frame; nil when nothing there fits a plate layout.
@@ -77,7 +78,7 @@ public final class PlateReader: @unchecked Sendable {
             // An LSTM can read one glyph as two characters ('S' as "5S") or invent one in a gap (".345.678" as
             // "3456738"); the line's own blob count says how many characters are there. Two reads on one blob
             // keep the surer; a count that still differs drops the line. Hanzi fall into several blobs: not checked.
-            if !symbols.contains(where: { $0.text.unicodeScalars.first!.value > 0x2E80 }) {
+            if !symbols.contains(where: { $0.text.contains(where: PlateGrammar.isHanzi) }) {
                 if symbols.count > line.characters { symbols = Self.onePerBlob(symbols, spans: line.characterSpans) }
                 guard symbols.count == line.characters else { return nil }
             }
@@ -123,7 +124,7 @@ public final class PlateReader: @unchecked Sendable {
     private func writeDebug(_ image: LumaImage, read: String, to folder: String) {
         debugCount += 1
         let name = "\(folder)/line\(debugCount)-\(read.isEmpty ? "none" : read).pgm"
-        FileManager.default.createFile(atPath: name, contents: Data("P5 \(image.width) \(image.height) 255\n".utf8) + Data(image.pixels))
+        FileManager.default.createFile(atPath: name, contents: Data(image.pgm))
     }
 
     private func isSeparator(_ s: String) -> Bool { s == "-" || s == "." || s == "·" || s == " " }

@@ -24,6 +24,9 @@ public struct LumaImage: Sendable, Equatable {
         set { pixels[y * width + x] = newValue }
     }
 
+    /// The picture as a binary PGM file (what Tesseract's training tools and FFmpeg both read).
+    public var pgm: [UInt8] { Array("P5 \(width) \(height) 255\n".utf8) + pixels }
+
     /// Copies the part of the picture inside `rect`, clipped to the picture.
     public func cropped(to rect: PixelRect) -> LumaImage {
         let r = rect.clipped(width: width, height: height)

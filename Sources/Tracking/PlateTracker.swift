@@ -134,12 +134,16 @@ public struct PlateTracker: Sendable {
         let ended = tracks.filter { time.seconds - $0.lastMedia.seconds > timeout }
         guard !ended.isEmpty else { return [] }
         tracks.removeAll { time.seconds - $0.lastMedia.seconds > timeout }
-        let passages = ended.compactMap(finalPassage)
-        remember(ended.map { track in
+        var passages: [Passage] = []
+        let closed = ended.map { track in
             var track = track
-            if finalPassage(track) != nil { track.published = true }
+            if let passage = finalPassage(track) {
+                passages.append(passage)
+                track.published = true
+            }
             return track
-        }, at: time)
+        }
+        remember(closed, at: time)
         return passages
     }
 

@@ -53,7 +53,7 @@ struct CutLines: ParsableCommand {
             // would teach the model to see a character that is not there. One extra blob (a broken stroke, a
             // screw) is allowed; a Hanzi falls into one to three blobs.
             let plausible = zip(lines, entry.lines).allSatisfy { line, text in
-                let hanzi = text.unicodeScalars.filter { $0.value > 0x2E80 }.count
+                let hanzi = text.filter(PlateGrammar.isHanzi).count
                 let latin = text.count - hanzi
                 return line.characters >= latin + hanzi && line.characters <= latin + 1 + 2 * hanzi
             }
@@ -77,8 +77,7 @@ struct CutLines: ParsableCommand {
     /// The line as PGM, its text, and a Tesseract box file whose every character spans the whole line
     /// (LSTM training needs the text of the line, not where each character is).
     static func write(_ image: LumaImage, text: String, stem: String) throws {
-        let header = Data("P5 \(image.width) \(image.height) 255\n".utf8)
-        try (header + Data(image.pixels)).write(to: URL(fileURLWithPath: stem + ".pgm"))
+        try Data(image.pgm).write(to: URL(fileURLWithPath: stem + ".pgm"))
         try (text + "\n").write(toFile: stem + ".gt.txt", atomically: false, encoding: .utf8)
         let box = "0 0 \(image.width) \(image.height) 0"
         let boxes = text.map { "\($0) \(box)\n" }.joined() + "\t \(box)\n"

@@ -141,7 +141,7 @@ extension CommandLineTests {
             let box = try #require(sample.vehicle.box(at: sample.index))
             let crop = sample.frame.cropped(to: box.insetBy(dx: -box.width / 8, dy: -box.height / 4))
             let path = folder.appendingPathComponent("plate\(i).pgm").path
-            FileManager.default.createFile(atPath: path, contents: Data("P5 \(crop.width) \(crop.height) 255\n".utf8) + Data(crop.pixels))
+            FileManager.default.createFile(atPath: path, contents: Data(crop.pgm))
             let lines = sample.vehicle.display.split(separator: " ").map { $0.filter { $0.isLetter || $0.isNumber } }
             list += "\(path)\t\(lines.joined(separator: "|"))\t0\n"
         }
