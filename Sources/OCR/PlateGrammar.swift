@@ -85,6 +85,13 @@ public enum PlateGrammar {
     static let cnAlnum: Set<Character> = Set("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789")
     public static let cnProvinces: Set<Character> = Set("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
 
+    /// The characters line `index` of a `count`-line plate can hold where every layout agrees, for the OCR
+    /// engine's whitelist: the lower line of each 2-line layout (Vietnamese cars, trucks, motorbikes) is
+    /// digits (and the separators the reader drops). Nil: any plate character.
+    public static func alphabet(line index: Int, of count: Int, regions: [PlateRegion]) -> String? {
+        count == 2 && index == 1 && regions.contains(.vietnam) ? "0123456789-." : nil
+    }
+
     /// A CJK character (a province character or a misread of one), as opposed to a plate's Latin letters and digits.
     public static func isHanzi(_ c: Character) -> Bool { c.unicodeScalars.first.map { $0.value >= 0x2E80 } ?? false }
 

@@ -10,7 +10,6 @@ public final class PlateReader: @unchecked Sendable {
     /// Line engines may also give province characters: the plate model knows them; for models without
     /// them they are inert and `ProvinceReader` reads them instead.
     static let lineWhitelist = latinWhitelist + String(PlateGrammar.cnProvinces)
-    static let digitsWhitelist = "0123456789-."
     private let latin: TesseractEngine
     /// Second engine for lines the first reads as no plate (`ocr.fallback_model`).
     private let fallback: TesseractEngine?
@@ -70,8 +69,7 @@ public final class PlateReader: @unchecked Sendable {
         var symbolsPerLine: [[RecognizedSymbol]] = []
         for (index, line) in lines.enumerated() {
             let started = recordsLineTimes ? ThreadClock.now() : 0
-            // The lower line of every 2-line layout (Vietnamese cars, trucks, motorbikes) is digits only.
-            let only = index == 1 && settings.regions.contains(.vietnam) ? Self.digitsWhitelist : nil
+            let only = PlateGrammar.alphabet(line: index, of: lines.count, regions: settings.regions)
             var symbols = engine.recognizeLine(line.image, only: only).filter { !isSeparator($0.text) }
             if recordsLineTimes { lineSeconds.append(Double(ThreadClock.now() - started) / 1e9) }
             if let debugDirectory { writeDebug(line.image, read: symbols.map(\.text).joined(), to: debugDirectory) }
