@@ -42,7 +42,15 @@ public struct LineCutter: Sendable {
         let source = factor == 1 ? original
             : Resample.bilinear(original, width: original.width * factor, height: original.height * factor)
         let pad = max(2, source.height / 8)
-        return deskewed(Resample.padReplicatingEdges(source, by: pad)).map { line in
+        // The padding is the plate's background (the commonest value on the crop's rim): a glyph cut by the
+        // crop's edge then ends at the edge instead of running into the padding, and is kept.
+        var rim = [Int](repeating: 0, count: 256)
+        for x in 0..<source.width { rim[Int(source[x, 0])] += 1; rim[Int(source[x, source.height - 1])] += 1 }
+        for y in 0..<source.height { rim[Int(source[0, y])] += 1; rim[Int(source[source.width - 1, y])] += 1 }
+        var seen = 0
+        let half = (2 * (source.width + source.height)) / 2
+        let background = UInt8(rim.firstIndex { seen += $0; return seen >= half } ?? 128)
+        return deskewed(Resample.pad(source, by: pad, fill: background)).map { line in
             var line = line
             line.box = PixelRect(x: (line.box.x - pad) / factor, y: (line.box.y - pad) / factor,
                                  width: line.box.width / factor, height: line.box.height / factor)
@@ -84,7 +92,10 @@ public struct LineCutter: Sendable {
         let all = labeling.components.filter { !touchesEdge($0.box, crop) }
         let glyphs = all.filter { isGlyphLike($0, crop) }
         let groups = groupIntoLines(glyphs)
-        guard let main = groups.max(by: { $0.count < $1.count }), main.count >= 3 else { return ([], nil) }
+        // The registration is the plate's largest text: a US plate's state name or slogan can have as many
+        // letters, never as tall ones.
+        func weight(_ g: [Component]) -> Int { g.count * g.map(\.box.height).sorted()[g.count / 2] }
+        guard let main = groups.filter({ $0.count >= 3 }).max(by: { weight($0) < weight($1) }) else { return ([], nil) }
         var chosen = [main]
         if let partner = partnerLine(of: main, among: groups) {
             chosen = partner.box.y < box(of: main).y ? [partner.line, main] : [main, partner.line]

@@ -14,9 +14,9 @@ public enum OCRModel {
         var folders: [String] = []
         if let dir = environment["PLATEWATCH_MODELS"] { folders.append(dir) }
         folders.append(FileManager.default.currentDirectoryPath + "/models")
-        // A build in .build/<config>/ of a checkout: the checkout's models/.
+        // A build in .build/<triple>/<config>/ of a checkout (what .build/<config> links to): the checkout's models/.
         let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
-        folders.append(executable.appendingPathComponent("../../models").standardized.path)
+        folders.append(executable.appendingPathComponent("../../../models").standardized.path)
         folders.append(executable.appendingPathComponent("../share/platewatch").standardized.path)
         folders.append("/usr/local/share/platewatch")
         folders.append("/usr/share/platewatch")

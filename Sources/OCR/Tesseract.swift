@@ -16,6 +16,12 @@ public struct RecognizedSymbol: Sendable, Equatable {
     /// Horizontal extent in the line image (left, right), where the engine placed the character.
     public var span: (left: Int, right: Int) = (0, 0)
 
+    public init(text: String, confidence: Double, alternatives: [(String, Double)]) {
+        self.text = text
+        self.confidence = confidence
+        self.alternatives = alternatives
+    }
+
     public static func == (a: RecognizedSymbol, b: RecognizedSymbol) -> Bool {
         a.text == b.text && a.confidence == b.confidence && a.alternatives.map(\.0) == b.alternatives.map(\.0)
     }

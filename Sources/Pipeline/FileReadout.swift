@@ -20,7 +20,9 @@ public struct FileReadout: Sendable, Codable {
     /// Reads every frame of `path`. A still gives each plate found in it; a video gives one plate per
     /// tracked vehicle (frame reads voted together as in `run`, at least one agreeing read).
     /// The analyser can be reused for the next file (its engines take ~100 ms to load).
-    public static func read(path: String, analyzer: FrameAnalyzer) throws -> FileReadout {
+    /// - Parameter crop: each picture is one plate cut to its text (as the crop datasets are): it is read
+    ///   whole, without looking for plates in it.
+    public static func read(path: String, analyzer: FrameAnalyzer, crop: Bool = false) throws -> FileReadout {
         let started = DispatchTime.now()
         _ = analyzer.finish()
         let reader = try MediaReader(url: path, camera: path)
@@ -29,6 +31,10 @@ public struct FileReadout: Sendable, Codable {
         var singleFrameReads: [PlateRead] = []
         while let frame = try reader.next() {
             frames += 1
+            if crop {
+                singleFrameReads = analyzer.readers.withReader { $0.read(crop: frame.luma, tight: true) }.map { [$0] } ?? []
+                break
+            }
             let result = analyzer.analyse(frame)
             if frames == 1 { singleFrameReads = result.reads }
             plates += result.passages.map(Plate.init)

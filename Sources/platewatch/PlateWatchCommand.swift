@@ -73,6 +73,7 @@ struct Read: AsyncParsableCommand {
     @Option(name: .long, help: "Agreeing frame reads a video plate needs.") var minVotes: Int = 1
     @Option(name: .long, help: "Plate grammars, comma-separated: vn, cn, generic.") var regions: String = "vn,cn"
     @Flag(name: .long, help: "Print the time spent per stage on stderr.") var timings = false
+    @Flag(name: .long, help: "Each picture is one plate cut to its text: read it whole, do not look for plates in it.") var crop = false
 
     func run() async throws {
         _ = Setup.logger(verbose: false)
@@ -90,7 +91,7 @@ struct Read: AsyncParsableCommand {
         for file in files {
             do {
                 let (before, framesBefore, readsBefore) = (analyzer.stageSeconds, analyzer.framesAnalysed, analyzer.readsMade)
-                let readout = try FileReadout.read(path: file, analyzer: analyzer)
+                let readout = try FileReadout.read(path: file, analyzer: analyzer, crop: crop)
                 if timings {
                     let t = analyzer.stageSeconds, frames = analyzer.framesAnalysed - framesBefore, n = Double(max(1, frames))
                     FileHandle.standardError.write(Data(String(

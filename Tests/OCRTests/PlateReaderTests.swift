@@ -132,3 +132,33 @@ extension PlateReaderTests {
         #expect(right * 4 >= tried, "\(right) of \(tried) 1-line plates read at ±10°")
     }
 }
+
+/// The blob-count checks that keep an LSTM's extra or missing characters out of plates, on scripted reads.
+struct BlobCountTests {
+    /// Symbols placed on the blobs with the given indices (blob k spans 10k…10k+8).
+    func symbols(_ text: String, on blobs: [Int], confidence: [Double]? = nil) -> [RecognizedSymbol] {
+        zip(text, blobs).enumerated().map { i, pair in
+            var s = RecognizedSymbol(text: String(pair.0), confidence: confidence?[i] ?? 0.9, alternatives: [])
+            s.span = (pair.1 * 10, pair.1 * 10 + 8)
+            return s
+        }
+    }
+    let spans = (0..<7).map { (left: $0 * 10, right: $0 * 10 + 8) }
+
+    @Test func twoReadsOnOneBlobKeepTheSurer() {
+        let read = symbols("RKK755A", on: [0, 1, 1, 2, 3, 4, 5], confidence: [0.9, 0.4, 0.8, 0.9, 0.9, 0.9, 0.9])
+        let kept = PlateReader.onePerBlob(read, spans: Array(spans.prefix(6)))
+        #expect(kept.map(\.text).joined() == "RK755A")
+    }
+
+    @Test func anUnreadEmblemAtAnEndIsNotAMissedCharacter() {
+        // Blob 0 is a country emblem the engine left unread.
+        #expect(PlateReader.onlyEndsUnread(symbols("RK755A", on: [1, 2, 3, 4, 5, 6]), spans: spans))
+        #expect(PlateReader.onlyEndsUnread(symbols("RK755", on: [1, 2, 3, 4, 5]), spans: spans))
+        // A blob skipped mid-plate is a lost character; three unread blobs are too many to be an emblem.
+        #expect(!PlateReader.onlyEndsUnread(symbols("RK55AJ", on: [0, 1, 3, 4, 5, 6]), spans: spans))
+        #expect(!PlateReader.onlyEndsUnread(symbols("RK75", on: [1, 2, 3, 4]), spans: spans))
+        // Two reads on one blob are not one read per blob.
+        #expect(!PlateReader.onlyEndsUnread(symbols("RK755A", on: [1, 1, 2, 3, 4, 5]), spans: spans))
+    }
+}
