@@ -9,6 +9,9 @@ BIN        := .build/$(CONFIG)/platewatch
 # Native libraries the build links, and the OCR models it loads.
 RUNTIME_PACKAGES := pkg-config libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
                     libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-chi-sim libsqlite3-dev
+# What the tests start or call besides the product: a JSON Schema validator for the event schema.
+TEST_PACKAGES := python3-jsonschema
+
 # Only for regenerating testvideos/ (`make footage`).
 FOOTAGE_PACKAGES := ffmpeg python3-pil python3-numpy fonts-dejavu-core fonts-dejavu-extra fonts-wqy-microhei
 
@@ -51,6 +54,7 @@ demo: build
 # OMP_THREAD_LIMIT: libgomp reads it at load time; the test process runs Tesseract in-process (the CLI
 # sets it for itself).
 test: build
+	$(call apt_ensure,$(TEST_PACKAGES))
 	OMP_THREAD_LIMIT=1 $(SWIFT) test -c $(CONFIG)
 	$(BIN) bench --accuracy-only --report-only --out var/bench
 

@@ -91,9 +91,10 @@ public struct AccuracyScore: Sendable {
 
     /// Scores events and returns the media-time latency (seconds) from each found vehicle's first
     /// readable frame to its event, keyed by clip and vehicle index.
-    public mutating func score(clip: FootageSet.Clip, events clipEvents: [ObservedEvent]) -> [(vehicle: Int, media: Double, event: ObservedEvent)] {
+    public mutating func score(clip: FootageSet.Clip, events: [ObservedEvent]) -> [(vehicle: Int, media: Double, event: ObservedEvent)] {
         let truth = clip.truth
-        events += clipEvents.count
+        let clipEvents = Self.passages(events)
+        self.events += clipEvents.count
         var used = Set<UUID>()
         var latencies: [(Int, Double, ObservedEvent)] = []
         var charactersRight = 0, characters = 0
@@ -128,5 +129,22 @@ public struct AccuracyScore: Sendable {
     }
 
     private var characterTotal = 0
+
+    /// A passage's events (its `plate.read`, then any `plate.updated`) as one: the last plate, timed when
+    /// that plate was first published (a right `plate.read` later confirmed keeps its early time).
+    public static func passages(_ events: [ObservedEvent]) -> [ObservedEvent] {
+        var order: [UUID] = []
+        var byPassage: [UUID: [ObservedEvent]] = [:]
+        for e in events {
+            if byPassage[e.event.passageId] == nil { order.append(e.event.passageId) }
+            byPassage[e.event.passageId, default: []].append(e)
+        }
+        return order.map { id in
+            let all = byPassage[id]!
+            var last = all[all.count - 1]
+            if let first = all.first(where: { $0.event.plate == last.event.plate }) { last.emittedMedia = first.emittedMedia }
+            return last
+        }
+    }
 
 }

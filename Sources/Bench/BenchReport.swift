@@ -10,6 +10,7 @@ public struct BenchReport: Encodable, Sendable {
     public var capacity: [CapacityResult] = []
     public var accuracy: AccuracyReport?
     public var latency: LatencyReport?
+    public var lanes: LaneResult?
     public var stages: StageReport?
     public var rssAtStreams: RSSReport?
     public var peakRSSMB = 0.0
@@ -24,7 +25,7 @@ public struct BenchReport: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case date, machine, throughput, capacity, accuracy, latency, stages, stills, kernels, checks
+        case date, machine, throughput, capacity, accuracy, latency, lanes, stages, stills, kernels, checks
         case ocrModel = "ocr_model"
         case rssAtStreams = "rss_at_streams"
         case peakRSSMB = "peak_rss_mb"
@@ -183,6 +184,7 @@ public struct TargetCheck: Codable, Sendable {
         atLeast("frame reads with confidence ≥ 0.9 that are right", t.confidentReadPrecisionMin, r.accuracy?.confidentReadPrecision)
         atMost("false plate reads per 1,000 frames without a plate", t.falseReadsPer1000Max, r.accuracy?.falseReadsPer1000Frames, "%.2f")
         atMost("plate.read latency p95, ms of media time", t.latencyP95MsMax, r.latency.map { $0.media.p95 }, "%.0f")
+        atMost("extra events from a second camera of the lane", t.laneExtraEventsMax.map(Double.init), r.lanes.map { Double($0.extra) }, "%.0f")
         atMost("locate CPU per frame p95, ms", t.locateMsP95Max, r.stages?.stages.first { $0.name == "locate" }?.perFrame.p95)
         atMost("OCR CPU per candidate read p95, ms", t.ocrMsPerCandidateP95Max, r.stages?.ocrPerCandidate.flatMap { $0.count > 0 ? $0.p95 : nil })
         atMost("OCR CPU per text line p95, ms", t.ocrMsPerLineP95Max,

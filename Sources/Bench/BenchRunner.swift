@@ -99,6 +99,10 @@ public struct BenchRunner {
             report.stages = StageReport(collector.stages)
             report.stages?.ocrPerCandidate = collector.ocrPerCandidate.summary
 
+            progress.line("lanes: every clip as two cameras of one group …")
+            let oneCamera = collector.events.values.joined().filter { $0.event.type == .plateRead }.count
+            report.lanes = LaneResult(oneCamera: oneCamera, twoCameras: try await LaneBench.run(footage.clips, settings: options.config, logger: logger))
+
             if !options.accuracyOnly && options.capacity {
                 var settings = CapacityBench.Settings(config: options.config)
                 settings.seconds = options.capacitySeconds

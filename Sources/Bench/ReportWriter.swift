@@ -31,6 +31,9 @@ public enum ReportWriter {
             out.append("latency to plate.read: media p50/p95/p99 \(f(l.media.p50, 0))/\(f(l.media.p95, 0))/\(f(l.media.p99, 0)) ms; wall \(f(l.wall.p50, 0))/\(f(l.wall.p95, 0))/\(f(l.wall.p99, 0)) ms")
             if !l.slowest.isEmpty { out.append("  slowest: " + l.slowest.joined(separator: "; ")) }
         }
+        if let lanes = r.lanes {
+            out.append("lanes: \(lanes.twoCameras) plate.read events with two cameras per clip in one group, \(lanes.oneCamera) with one (\(lanes.extra) extra)")
+        }
         if let s = r.stages {
             out.append("stage (CPU per frame)  p50 ms   p95 ms   p99 ms   share")
             for stage in s.stages {

@@ -22,6 +22,8 @@ public struct BenchTargets: Codable, Sendable, Equatable {
     public var falseReadsPer1000Max: Double?
     /// 95th percentile, media time from a plate's first readable frame to its `plate.read` event.
     public var latencyP95MsMax: Double?
+    /// `plate.read` events a second camera of each lane adds over one camera, same footage.
+    public var laneExtraEventsMax: Int?
     /// Resident memory with `rssStreams` live streams.
     public var rssMbMax: Double?
     public var rssStreams: Int?
@@ -40,6 +42,7 @@ public struct BenchTargets: Codable, Sendable, Equatable {
         case ocrMsPerLineP95Max = "ocr_ms_per_line_p95_max"
         case locateMsP95Max = "locate_ms_p95_max"
         case latencyP95MsMax = "latency_p95_ms_max"
+        case laneExtraEventsMax = "lane_extra_events_max"
         case rssMbMax = "rss_mb_max"
         case rssStreams = "rss_streams"
         case stillsExactMin = "stills_exact_min"

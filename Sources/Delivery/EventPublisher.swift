@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PlateWatchCore
 
@@ -22,7 +23,7 @@ public actor EventPublisher {
         for item in pending { try deliver(item.json, sequence: item.sequence) }
     }
 
-    public func publish(_ event: PlateEvent) throws {
+    public func publish(_ event: any OutboundEvent) throws {
         let sequence = try outbox.append(event)
         published += 1
         try deliver(try event.jsonLine(), sequence: sequence)

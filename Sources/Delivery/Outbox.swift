@@ -57,14 +57,25 @@ public final class Outbox: Sendable {
 
     /// Stores the event; returns its sequence number.
     @discardableResult
-    public func append(_ event: PlateEvent) throws -> Int64 {
+    public func append(_ event: any OutboundEvent) throws -> Int64 {
         let json = try event.jsonLine()
         return try write { db in
             try db.execute(
                 sql: "INSERT INTO event (id, type, camera, plate, json, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [event.id.uuidString, event.type.rawValue, event.camera, event.plate, json, Date().timeIntervalSince1970])
+                arguments: [event.id.uuidString, event.typeName, event.camera, event.plate, json, Date().timeIntervalSince1970])
             return db.lastInsertedRowID
         }
+    }
+
+    /// The `plate.read` events stored since `date`, oldest first: what a restart replays to know which
+    /// vehicles are inside the crossing and its yards.
+    public func plateReads(since date: Date) throws -> [PlateEvent] {
+        let rows = try read { db in
+            try String.fetchAll(db, sql: "SELECT json FROM event WHERE type = ? AND created_at >= ? ORDER BY sequence",
+                                arguments: [PlateEvent.Kind.plateRead.rawValue, date.timeIntervalSince1970])
+        }
+        let decoder = PlateEvent.makeDecoder()
+        return rows.compactMap { try? decoder.decode(PlateEvent.self, from: Data($0.utf8)) }
     }
 
     public func markDelivered(_ sequence: Int64) throws {

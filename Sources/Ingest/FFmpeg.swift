@@ -253,3 +253,69 @@ final class FFmpegDecoder {
 // FFmpeg's error macros, as plain values (the shim covers the function-like ones).
 private let AVERROR_EOF_VALUE: Int32 = pw_averror_eof()
 private let AVERROR_EXIT_VALUE: Int32 = -0x5449_5845  // FFERRTAG('E','X','I','T'): the interrupt callback fired
+
+/// Encodes plate crops as JPEG with FFmpeg's mjpeg encoder, for the `crop` of an event.
+public enum JPEGEncoder {
+    /// The picture as a baseline JPEG (grey: the pipeline keeps luma only) of at most `maxBytes`: the
+    /// quantiser is raised step by step, and the picture halved if even the coarsest is too big.
+    public static func encode(_ image: LumaImage, maxBytes: Int = 30_000) throws -> Data {
+        guard image.width >= 2, image.height >= 2 else {
+            throw PlateWatchError(.internalFailure, subject: "jpeg", message: "a \(image.width)×\(image.height) picture is too small to encode")
+        }
+        for quantiser in [3, 5, 8, 12, 18, 25, 31] {
+            let data = try encode(image, quantiser: Int32(quantiser))
+            if data.count <= maxBytes { return data }
+        }
+        let half = LumaImage(width: image.width / 2, height: image.height / 2, pixels: (0..<(image.width / 2) * (image.height / 2)).map { i in
+            image[(i % (image.width / 2)) * 2, (i / (image.width / 2)) * 2]
+        })
+        return try encode(half, maxBytes: maxBytes)
+    }
+
+    private static func encode(_ image: LumaImage, quantiser: Int32) throws -> Data {
+        let subject = "jpeg"
+        guard let encoder = avcodec_find_encoder(AV_CODEC_ID_MJPEG) else {
+            throw PlateWatchError(.internalFailure, subject: subject, message: "this FFmpeg has no mjpeg encoder",
+                                  hint: "install Debian's libavcodec (it includes mjpeg)")
+        }
+        var context = avcodec_alloc_context3(encoder)
+        var frame = av_frame_alloc()
+        var packet = av_packet_alloc()
+        defer {
+            avcodec_free_context(&context)
+            av_frame_free(&frame)
+            av_packet_free(&packet)
+        }
+        guard let context, let frame, let packet else {
+            throw PlateWatchError(.internalFailure, subject: subject, message: "out of memory allocating the JPEG encoder")
+        }
+        context.pointee.width = Int32(image.width)
+        context.pointee.height = Int32(image.height)
+        context.pointee.pix_fmt = AV_PIX_FMT_YUVJ420P
+        context.pointee.time_base = AVRational(num: 1, den: 25)
+        context.pointee.flags |= Int32(AV_CODEC_FLAG_QSCALE)
+        context.pointee.global_quality = Int32(FF_QP2LAMBDA) * quantiser
+        try FFmpeg.check(avcodec_open2(context, encoder, nil), "avcodec_open2(mjpeg)", subject: subject)
+
+        frame.pointee.width = context.pointee.width
+        frame.pointee.height = context.pointee.height
+        frame.pointee.format = AV_PIX_FMT_YUVJ420P.rawValue
+        frame.pointee.quality = context.pointee.global_quality
+        frame.pointee.pts = 0
+        try FFmpeg.check(av_frame_get_buffer(frame, 0), "av_frame_get_buffer", subject: subject)
+        let (w, h) = (image.width, image.height)
+        let luma = frame.pointee.data.0!, lumaStride = Int(frame.pointee.linesize.0)
+        image.pixels.withUnsafeBufferPointer { src in
+            for y in 0..<h { (luma + y * lumaStride).update(from: src.baseAddress! + y * w, count: w) }
+        }
+        // Neutral chroma: a grey picture.
+        let chromaRows = (h + 1) / 2
+        for plane in [(frame.pointee.data.1!, frame.pointee.linesize.1), (frame.pointee.data.2!, frame.pointee.linesize.2)] {
+            plane.0.update(repeating: 128, count: Int(plane.1) * chromaRows)
+        }
+        try FFmpeg.check(avcodec_send_frame(context, frame), "avcodec_send_frame(mjpeg)", subject: subject)
+        try FFmpeg.check(avcodec_receive_packet(context, packet), "avcodec_receive_packet(mjpeg)", subject: subject)
+        defer { av_packet_unref(packet) }
+        return Data(bytes: packet.pointee.data, count: Int(packet.pointee.size))
+    }
+}

@@ -137,6 +137,17 @@ public enum PlateGrammar {
         return best
     }
 
+    /// Whether a normalised plate text fits a layout as it stands, with no repair: the check for plates the
+    /// tracker's character vote puts together from several reads.
+    public static func fits(_ plate: String, format: PlateFormat) -> Bool {
+        let text = Array(plate)
+        if format == .generic { return genericMatch(text) != nil }
+        return (oneLine + twoLine).contains { layout in
+            guard layout.pattern.count == text.count, let (fixed, repairs) = repair(text, to: layout.pattern) else { return false }
+            return repairs == 0 && valid(fixed, layout)
+        }
+    }
+
     /// Any country's plate, roughly: 4–8 Latin letters and digits with at least one of each. Read as is.
     static func genericMatch(_ text: [Character]) -> Match? {
         guard (4...8).contains(text.count), text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),

@@ -35,6 +35,8 @@ public struct FrameAnalysis: Sendable {
 public final class FrameAnalyzer {
     public let locator: PlateLocator
     public let readers: PlateReaderPool
+    /// Whether reads keep the frame's pixels around the plate (for the events' crops).
+    public var keepsImages = true
     /// Where plates may be; candidates centred outside are dropped before any read.
     public var regionOfInterest: Polygon?
     public private(set) var tracker: PlateTracker
@@ -51,7 +53,7 @@ public final class FrameAnalyzer {
     public init(readers: PlateReaderPool, tracking: TrackingSettings, locator: PlateLocator = PlateLocator()) {
         self.locator = locator
         self.readers = readers
-        self.tracker = PlateTracker(settings: tracking)
+        self.tracker = PlateTracker(settings: tracking, isPlate: PlateGrammar.fits)
     }
 
     /// An analyser with a reader of its own (one camera, or `read` on files).
@@ -80,14 +82,15 @@ public final class FrameAnalyzer {
                 continue
             }
             result.ocrAttempts += 1
-            let read = readers.withReader { $0.read(frame: frame.luma, candidate: candidate) }
+            let attempt = readers.withReader { $0.read(frame: frame.luma, candidate: candidate) }
             lap(\.ocr)
-            guard let read else {
+            guard var read = attempt else {
                 rejected.append((candidate.box, MediaTime(seconds: frame.mediaTime.seconds + Self.rejectionMemory)))
                 continue
             }
             // Two proposals around one plate give the same read; count it once per frame.
             guard !result.reads.contains(where: { $0.plate == read.plate && $0.box.intersectionOverUnion(read.box) > 0.3 }) else { continue }
+            if keepsImages { read.image = Self.plateImage(frame.luma, around: read.box) }
             result.reads.append(read)
             readsMade += 1
             if let passage = tracker.add(read, at: frame.mediaTime, wall: frame.captureTime) { result.passages.append(passage) }
@@ -97,6 +100,12 @@ public final class FrameAnalyzer {
         lap(\.track)
         stageSeconds += result.cost
         return result
+    }
+
+    /// The plate with a margin of a quarter of its height, as an operator wants to see it in an event.
+    static func plateImage(_ luma: LumaImage, around box: PixelRect) -> LumaImage {
+        let margin = max(4, box.height / 4)
+        return luma.cropped(to: box.insetBy(dx: -margin, dy: -margin).clipped(width: luma.width, height: luma.height))
     }
 
     /// Passages still open at the end of the stream; the analyser is then ready for another stream.

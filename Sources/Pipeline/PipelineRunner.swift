@@ -17,7 +17,9 @@ public struct RunSummary: Sendable {
         public var error: PlateWatchError?
     }
     public var cameras: [CameraResult]
+    /// Plate events published (lane merges counted once), and `yard.occupancy` events.
     public var events: Int
+    public var yardEvents: Int = 0
     public var failed: [PlateWatchError] { cameras.compactMap(\.error) }
 }
 
@@ -100,16 +102,29 @@ public struct PipelineRunner: Sendable {
         }
 
         var results: [RunSummary.CameraResult] = []
-        var events = 0
+        var events = 0, yardEvents = 0
+        var lanes = LaneMerger(window: config.tracking.mergeWindow)
+        var journeys = try Self.journeyBook(site: config.site, replaying: outbox, logger: logger)
         await withTaskCancellationHandler {
             for await message in stream {
                 switch message {
-                case .event(let event):
+                case .event(let cameraEvent):
+                    guard var event = lanes.merge(cameraEvent) else {
+                        logger.debug("another camera of the lane saw the same vehicle", metadata: [
+                            "camera.id": "\(cameraEvent.camera)", "plate": "\(cameraEvent.plate)"])
+                        continue
+                    }
+                    var occupancy: [YardOccupancyEvent] = []
+                    if event.type == .plateRead { (event.journey, occupancy) = journeys.record(event) }
                     do {
                         let started = DispatchTime.now().uptimeNanoseconds
                         try await publisher.publish(event)
                         observer?.published(event, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
                         events += 1
+                        for change in occupancy {
+                            try await publisher.publish(change)
+                            yardEvents += 1
+                        }
                     } catch {
                         logger.error("could not store an event", metadata: ["error": "\(error)", "camera.id": "\(event.camera)"])
                     }
@@ -121,7 +136,21 @@ public struct PipelineRunner: Sendable {
         } onCancel: {
             stop.set()
         }
-        return RunSummary(cameras: results.sorted { $0.camera < $1.camera }, events: events)
+        return RunSummary(cameras: results.sorted { $0.camera < $1.camera }, events: events, yardEvents: yardEvents)
+    }
+
+    /// Journeys and yard counts as the stored `plate.read` events of the last days leave them, so that a
+    /// restart (or a power cut) neither forgets the trucks in a yard nor starts their journeys anew.
+    static func journeyBook(site: String, replaying outbox: Outbox, logger: Logger) throws -> JourneyBook {
+        var book = JourneyBook(site: site)
+        let stored = try outbox.plateReads(since: Date().addingTimeInterval(-book.timeout))
+        for event in stored { _ = book.record(event, journeyId: event.journey?.id) }
+        if !stored.isEmpty {
+            logger.info("journeys rebuilt from the outbox", metadata: [
+                "events.count": "\(stored.count)", "journeys.open": "\(book.openJourneys)",
+                "yards": "\(book.occupancy.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"])
+        }
+        return book
     }
 
     static func runCamera(_ camera: CameraConfig, config: Config, readers: PlateReaderPool, logger: Logger, stop: StopFlag, observer: RunObserver?,
@@ -136,7 +165,7 @@ public struct PipelineRunner: Sendable {
             analyzer.regionOfInterest = camera.roi
             logger.info("camera opened", metadata: ["width": "\(reader.width)", "height": "\(reader.height)"])
             func publish(_ passages: [Passage]) -> [PlateEvent] {
-                let events = passages.map { PlateEvent($0, camera: camera, site: config.site) }
+                let events = passages.map { PlateEvent($0, camera: camera, site: config.site, crop: Self.crop($0, settings: config.events, logger: logger)) }
                 events.forEach(emit)
                 result.events += events.count
                 return events
@@ -181,13 +210,45 @@ final class StopFlag: @unchecked Sendable {
     var isSet: Bool { lock.withLock { value } }
 }
 
+extension PipelineRunner {
+    /// The passage's plate picture as the config wants it in the event; nil when off or when encoding failed
+    /// (the event matters more than its picture).
+    static func crop(_ passage: Passage, settings: EventSettings, logger: Logger) -> PlateEvent.Crop? {
+        guard settings.crop != .none, let image = passage.image else { return nil }
+        do {
+            let jpeg = try JPEGEncoder.encode(image)
+            var crop = PlateEvent.Crop(width: image.width, height: image.height)
+            switch settings.crop {
+            case .inline:
+                crop.jpegBase64 = jpeg.base64EncodedString()
+            case .file:
+                try FileManager.default.createDirectory(atPath: settings.cropDirectory, withIntermediateDirectories: true)
+                let path = "\(settings.cropDirectory)/\(passage.id.uuidString.lowercased())-\(passage.change.rawValue)-\(passage.plate).jpg"
+                guard FileManager.default.createFile(atPath: path, contents: jpeg) else {
+                    throw PlateWatchError(.store, subject: path, message: "cannot write the plate picture", hint: "check that events.crop_dir is writable")
+                }
+                crop.path = path
+            case .none:
+                return nil
+            }
+            return crop
+        } catch {
+            logger.warning("plate picture left out of the event", metadata: ["error": "\(error)", "plate": "\(passage.plate)"])
+            return nil
+        }
+    }
+}
+
 extension PlateEvent {
-    public init(_ passage: Passage, camera: CameraConfig, site: String) {
+    public init(_ passage: Passage, camera: CameraConfig, site: String, crop: Crop? = nil) {
         self.init(
-            site: site, camera: camera.id, group: camera.group, role: camera.role, plate: passage.plate,
+            type: passage.change == .read ? .plateRead : .plateUpdated,
+            site: site, camera: camera.id, group: camera.group, role: camera.role,
+            yard: camera.role == .yardIn || camera.role == .yardOut ? camera.yard ?? "yard" : nil,
+            passageId: passage.id, plate: passage.plate,
             display: passage.display, format: passage.format, confidence: passage.confidence,
             firstSeen: passage.firstSeen, lastSeen: passage.lastSeen,
             mediaTime: camera.isFile ? MediaSpan(first: passage.firstMedia.seconds, last: passage.lastMedia.seconds) : nil,
-            box: passage.box, votes: passage.votes, reads: passage.reads, candidates: passage.candidates)
+            box: passage.box, votes: passage.votes, reads: passage.reads, candidates: passage.candidates, crop: crop)
     }
 }

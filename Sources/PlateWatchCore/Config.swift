@@ -18,6 +18,7 @@ public struct Config: Sendable, Equatable {
     public var cameras: [CameraConfig]
     /// Where events go besides the outbox. Default: none (the outbox still keeps them).
     public var sinks: [SinkConfig] = []
+    public var events: EventSettings = EventSettings()
 
     public init(site: String, cameras: [CameraConfig]) {
         self.site = site
@@ -34,6 +35,8 @@ public struct CameraConfig: Sendable, Equatable {
     public var group: String
     /// Default `entry`.
     public var role: CameraRole = .entry
+    /// The goods yard a `yard-in`/`yard-out` camera counts vehicles for. Default `yard`.
+    public var yard: String? = nil
     /// Where plates may appear, in frame pixels (`roi: [[x, y], …]`, at least 3 points). Default: everywhere.
     public var roi: Polygon? = nil
 
@@ -81,6 +84,27 @@ public struct TrackingSettings: Sendable, Equatable {
     /// this many seconds: a track that breaks (the plate hidden a moment, read badly a few frames) is still
     /// the same passage. Default 10 s.
     public var repeatWindow: Double = 10
+    /// A track whose voted plate never reaches this confidence (0…1) gives no event. Default 0.5.
+    public var minConfidence: Double = 0.5
+    /// Cameras of one group (one lane) whose passages of one plate (or one character off) start within
+    /// this many seconds of each other saw the same vehicle: one passage, one event. Default 5 s.
+    public var mergeWindow: Double = 5
+    public init() {}
+}
+
+/// What goes into each plate event besides the read.
+public struct EventSettings: Sendable, Equatable {
+    public enum CropMode: String, Sendable, CaseIterable {
+        /// The plate's JPEG, base64, in the event (`crop.jpeg_base64`).
+        case inline
+        /// The JPEG written under `cropDirectory`, its path in the event (`crop.path`).
+        case file
+        case none
+    }
+    /// Default `inline`.
+    public var crop: CropMode = .inline
+    /// Default `./var/crops`.
+    public var cropDirectory: String = "./var/crops"
     public init() {}
 }
 

@@ -76,7 +76,7 @@ struct ConfigReader {
     }
 
     func config(_ root: Node) throws -> Config {
-        let map = try mapping(root, "", allowed: ["site", "store", "ocr", "tracking", "cameras", "sinks"])
+        let map = try mapping(root, "", allowed: ["site", "store", "ocr", "tracking", "cameras", "sinks", "events"])
         let site = try requiredString(map, "site", "", parent: root)
         guard let camerasNode = map["cameras"] else { throw fail(root, "cameras", "missing; list at least one camera") }
         guard case .sequence(let cameraNodes) = camerasNode, !cameraNodes.isEmpty else {
@@ -96,6 +96,7 @@ struct ConfigReader {
         if let store = try string(map["store"], "store") { config.store = store }
         if let node = map["ocr"] { config.ocr = try ocr(node) }
         if let node = map["tracking"] { config.tracking = try tracking(node) }
+        if let node = map["events"] { config.events = try events(node) }
         if let node = map["sinks"] {
             guard case .sequence(let sinkNodes) = node else { throw fail(node, "sinks", "expected a list of sinks") }
             config.sinks = try sinkNodes.enumerated().map { try sink($1, "sinks[\($0)]") }
@@ -104,7 +105,7 @@ struct ConfigReader {
     }
 
     func camera(_ node: Node, _ path: String) throws -> CameraConfig {
-        let map = try mapping(node, path, allowed: ["id", "url", "group", "role", "roi"])
+        let map = try mapping(node, path, allowed: ["id", "url", "group", "role", "yard", "roi"])
         let id = try requiredString(map, "id", path, parent: node)
         let url = try requiredString(map, "url", path, parent: node)
         var camera = CameraConfig(id: id, url: url, group: try string(map["group"], "\(path).group"))
@@ -116,6 +117,12 @@ struct ConfigReader {
             camera.role = parsed
         }
         if let roi = map["roi"] { camera.roi = try polygon(roi, "\(path).roi") }
+        if let yard = try string(map["yard"], "\(path).yard") {
+            guard camera.role == .yardIn || camera.role == .yardOut else {
+                throw fail(map["yard"], "\(path).yard", "only a yard-in or yard-out camera counts for a yard; set role first")
+            }
+            camera.yard = yard
+        }
         return camera
     }
 
@@ -151,13 +158,28 @@ struct ConfigReader {
     }
 
     func tracking(_ node: Node) throws -> TrackingSettings {
-        let map = try mapping(node, "tracking", allowed: ["min_votes", "track_timeout", "settle_votes", "repeat_window"])
+        let map = try mapping(node, "tracking", allowed: ["min_votes", "track_timeout", "settle_votes", "repeat_window", "min_confidence", "merge_window"])
         var tracking = TrackingSettings()
         if let v = try number(map["min_votes"], "tracking.min_votes", range: 1...100) { tracking.minVotes = Int(v) }
         if let v = try number(map["track_timeout"], "tracking.track_timeout", range: 0.04...60) { tracking.trackTimeout = v }
         if let v = try number(map["settle_votes"], "tracking.settle_votes", range: 1...1000) { tracking.settleVotes = Int(v) }
         if let v = try number(map["repeat_window"], "tracking.repeat_window", range: 0...3600) { tracking.repeatWindow = v }
+        if let v = try number(map["min_confidence"], "tracking.min_confidence", range: 0...1) { tracking.minConfidence = v }
+        if let v = try number(map["merge_window"], "tracking.merge_window", range: 0...600) { tracking.mergeWindow = v }
         return tracking
+    }
+
+    func events(_ node: Node) throws -> EventSettings {
+        let map = try mapping(node, "events", allowed: ["crop", "crop_dir"])
+        var events = EventSettings()
+        if let crop = try string(map["crop"], "events.crop") {
+            guard let mode = EventSettings.CropMode(rawValue: crop) else {
+                throw fail(map["crop"], "events.crop", "unknown crop mode \"\(crop)\"; expected " + EventSettings.CropMode.allCases.map(\.rawValue).joined(separator: " | "))
+            }
+            events.crop = mode
+        }
+        if let dir = try string(map["crop_dir"], "events.crop_dir") { events.cropDirectory = dir }
+        return events
     }
 
     func sink(_ node: Node, _ path: String) throws -> SinkConfig {

@@ -1,12 +1,27 @@
 import Foundation
 
-/// One vehicle passage, as published to every sink. The field names are the wire contract (README, "Events").
-public struct PlateEvent: Sendable, Codable, Equatable {
-    public static let currentSchemaVersion = 1
+/// What every published event is to the outbox and the sinks: an id to deduplicate by, a type, and one
+/// line of JSON. The JSON Schema of each type is `docs/events.schema.json`.
+public protocol OutboundEvent: Sendable {
+    var id: UUID { get }
+    var typeName: String { get }
+    /// The camera the event came from, and the plate it is about (outbox columns, for lookups).
+    var camera: String { get }
+    var plate: String { get }
+    func jsonLine() throws -> String
+}
+
+/// One vehicle passage, as published to every sink. The field names are the wire contract (README, "Events",
+/// and `docs/events.schema.json`).
+public struct PlateEvent: OutboundEvent, Codable, Equatable {
+    /// 2: `plate.updated`, `sightings`, `crop`, `journey`.
+    public static let currentSchemaVersion = 2
 
     public enum Kind: String, Sendable, Codable {
         /// The first confident consensus for a passage.
         case plateRead = "plate.read"
+        /// Later reads (or another camera of the lane) changed the plate of a published passage.
+        case plateUpdated = "plate.updated"
     }
 
     public struct MediaSpan: Sendable, Codable, Equatable {
@@ -18,6 +33,60 @@ public struct PlateEvent: Sendable, Codable, Equatable {
         }
     }
 
+    /// One camera of the lane that saw the vehicle.
+    public struct Sighting: Sendable, Codable, Equatable {
+        public var camera: String
+        public var time: Date
+        public var confidence: Double
+        public init(camera: String, time: Date, confidence: Double) {
+            self.camera = camera
+            self.time = time
+            self.confidence = confidence
+        }
+    }
+
+    /// The plate as the camera saw it: a JPEG (FFmpeg's mjpeg encoder, at most 30 KB), inline or as a file.
+    public struct Crop: Sendable, Codable, Equatable {
+        public var width: Int
+        public var height: Int
+        public var jpegBase64: String?
+        public var path: String?
+        public init(width: Int, height: Int, jpegBase64: String? = nil, path: String? = nil) {
+            self.width = width
+            self.height = height
+            self.jpegBase64 = jpegBase64
+            self.path = path
+        }
+        enum CodingKeys: String, CodingKey {
+            case width, height, path
+            case jpegBase64 = "jpeg_base64"
+        }
+    }
+
+    /// Where this passage stands in the vehicle's way through the crossing (entry → yard-in → yard-out → exit).
+    public struct JourneyStep: Sendable, Codable, Equatable {
+        public var id: UUID
+        /// Passages of the journey so far, this one included.
+        public var step: Int
+        /// Seconds since the journey's first passage; for `yard-out`, also the seconds spent in that yard.
+        public var elapsedSeconds: Double
+        public var yardDwellSeconds: Double?
+        /// What is odd about the journey: `no-entry`, `no-yard-in`, `no-yard-out`, `repeated-role`, `out-of-order`.
+        public var flags: [String]
+        public init(id: UUID, step: Int, elapsedSeconds: Double, yardDwellSeconds: Double? = nil, flags: [String] = []) {
+            self.id = id
+            self.step = step
+            self.elapsedSeconds = elapsedSeconds
+            self.yardDwellSeconds = yardDwellSeconds
+            self.flags = flags
+        }
+        enum CodingKeys: String, CodingKey {
+            case id, step, flags
+            case elapsedSeconds = "elapsed_seconds"
+            case yardDwellSeconds = "yard_dwell_seconds"
+        }
+    }
+
     public var id: UUID
     public var schemaVersion: Int
     public var type: Kind
@@ -25,6 +94,8 @@ public struct PlateEvent: Sendable, Codable, Equatable {
     public var camera: String
     public var group: String
     public var role: CameraRole
+    /// The yard a `yard-in`/`yard-out` camera counts for.
+    public var yard: String?
     public var passageId: UUID
     public var plate: String
     public var display: String
@@ -36,16 +107,22 @@ public struct PlateEvent: Sendable, Codable, Equatable {
     public var mediaTime: MediaSpan?
     /// Box of the best read, full-frame pixels.
     public var box: PixelRect
-    /// Frames whose reads agreed with the published plate, and all frames read for this passage.
+    /// Frames whose reads supported the published plate, and all frames read for this passage.
     public var votes: Int
     public var reads: Int
     public var candidates: [PlateAlternative]
+    /// Every camera of the lane that saw this vehicle, first first.
+    public var sightings: [Sighting]
+    public var crop: Crop?
+    public var journey: JourneyStep?
+
+    public var typeName: String { type.rawValue }
 
     public init(
         id: UUID = UUID(), type: Kind = .plateRead, site: String, camera: String, group: String, role: CameraRole,
-        passageId: UUID = UUID(), plate: String, display: String, format: PlateFormat, confidence: Double,
+        yard: String? = nil, passageId: UUID = UUID(), plate: String, display: String, format: PlateFormat, confidence: Double,
         firstSeen: Date, lastSeen: Date, mediaTime: MediaSpan?, box: PixelRect, votes: Int, reads: Int,
-        candidates: [PlateAlternative]
+        candidates: [PlateAlternative], sightings: [Sighting]? = nil, crop: Crop? = nil, journey: JourneyStep? = nil
     ) {
         self.id = id
         self.schemaVersion = Self.currentSchemaVersion
@@ -54,6 +131,7 @@ public struct PlateEvent: Sendable, Codable, Equatable {
         self.camera = camera
         self.group = group
         self.role = role
+        self.yard = yard
         self.passageId = passageId
         self.plate = plate
         self.display = display
@@ -66,15 +144,65 @@ public struct PlateEvent: Sendable, Codable, Equatable {
         self.votes = votes
         self.reads = reads
         self.candidates = candidates
+        self.sightings = sightings ?? [Sighting(camera: camera, time: firstSeen, confidence: confidence)]
+        self.crop = crop
+        self.journey = journey
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, type, site, camera, group, role, plate, display, format, confidence, box, votes, reads, candidates
+        case id, type, site, camera, group, role, yard, plate, display, format, confidence, box, votes, reads, candidates
+        case sightings, crop, journey
         case schemaVersion = "schema_version"
         case passageId = "passage_id"
         case firstSeen = "first_seen"
         case lastSeen = "last_seen"
         case mediaTime = "media_time"
+    }
+}
+
+/// A yard's vehicle count changed: a vehicle went in through a `yard-in` camera or out through `yard-out`
+/// (or left the crossing at `exit` without being seen leaving the yard).
+public struct YardOccupancyEvent: OutboundEvent, Codable, Equatable {
+    public static let typeName = "yard.occupancy"
+    public var id: UUID
+    public var schemaVersion: Int
+    public var type: String
+    public var site: String
+    public var yard: String
+    /// Vehicles in the yard now, and the change this event records (+1 or -1).
+    public var occupancy: Int
+    public var change: Int
+    /// The passage that changed the count.
+    public var plate: String
+    public var passageId: UUID
+    public var camera: String
+    public var time: Date
+
+    public var typeName: String { type }
+
+    public init(id: UUID = UUID(), site: String, yard: String, occupancy: Int, change: Int, plate: String, passageId: UUID,
+                camera: String, time: Date) {
+        self.id = id
+        self.schemaVersion = PlateEvent.currentSchemaVersion
+        self.type = Self.typeName
+        self.site = site
+        self.yard = yard
+        self.occupancy = occupancy
+        self.change = change
+        self.plate = plate
+        self.passageId = passageId
+        self.camera = camera
+        self.time = time
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, site, yard, occupancy, change, plate, camera, time
+        case schemaVersion = "schema_version"
+        case passageId = "passage_id"
+    }
+
+    public func jsonLine() throws -> String {
+        String(decoding: try PlateEvent.makeEncoder().encode(self), as: UTF8.self)
     }
 }
 

@@ -44,6 +44,8 @@ public struct PlateRead: Sendable, Equatable {
     public var candidates: [PlateAlternative]
     /// Number of text lines on the plate (1 or 2).
     public var lines: Int
+    /// The frame's pixels around the plate (set by the pipeline, for the event's crop); nil when not kept.
+    public var image: LumaImage?
 
     public init(
         plate: String, display: String, format: PlateFormat, confidence: Double, box: PixelRect,

@@ -1,8 +1,17 @@
 import Foundation
 import PlateWatchCore
 
-/// A vehicle's plate as agreed over its frames: what a `plate.read` event is made from.
+/// A vehicle's plate as agreed over its frames: what a `plate.read` (or `plate.updated`) event is made from.
 public struct Passage: Sendable, Equatable {
+    public enum Change: String, Sendable {
+        /// The first confident consensus of a track.
+        case read
+        /// Later reads changed the plate of a passage already published (same `id`).
+        case updated
+    }
+    /// Same for every passage of one track: a `plate.updated` names the `plate.read` it corrects.
+    public var id: UUID
+    public var change: Change = .read
     public var plate: String
     public var display: String
     public var format: PlateFormat
@@ -12,27 +21,26 @@ public struct Passage: Sendable, Equatable {
     public var firstMedia: MediaTime
     public var lastMedia: MediaTime
     public var box: PixelRect
-    /// Reads that agreed with `plate`, and all reads of the track.
+    /// Reads that support `plate` (same layout, at most one character off), and all reads of the track.
     public var votes: Int
     public var reads: Int
     public var candidates: [PlateAlternative]
+    /// The plate region of the best supporting read, for the event's crop.
+    public var image: LumaImage?
 }
 
 /// Follows plates across the frames of one camera and decides when a track is one vehicle's plate.
 ///
 /// A value type that returns what to publish; it does no I/O, so tests drive it with scripted reads.
 /// Reads join the track whose last box they overlap (or sit next to: a plate grows and moves as the
-/// vehicle approaches); each track votes over its reads, weighted by confidence. A track is published
-/// once: as soon as three reads agree and they are most of its reads (so a barrier can open early), or
-/// when it ends with at least `minVotes` agreeing reads. A track with fewer is dropped silently.
+/// vehicle approaches); each track votes over its reads character by character (`Consensus`), weighted by
+/// confidence. A track is published once, as soon as its consensus is confident (so a barrier can open
+/// early), or when it ends with at least `minVotes` supporting reads; a track whose consensus never
+/// reaches `minConfidence` is dropped silently. Reads after publishing that change the consensus give a
+/// `.updated` passage with the same id.
 public struct PlateTracker: Sendable {
-    struct Vote: Sendable {
-        var count = 0
-        var weight = 0.0
-        var best: PlateRead
-    }
-
     struct Track: Sendable {
+        let id: UUID
         var box: PixelRect
         /// Change of box per second (x, y, width, height), from the last two sightings.
         var velocity = SIMD4<Double>(repeating: 0)
@@ -40,9 +48,11 @@ public struct PlateTracker: Sendable {
         var lastMedia: MediaTime
         var firstSeen: Date
         var lastSeen: Date
-        var votes: [String: Vote] = [:]
+        var votes: [String: Consensus.Vote] = [:]
         var reads = 0
-        var published = false
+        /// The plate last published for this track, and how many updates followed the first read.
+        var published: String?
+        var updates = 0
 
         /// Where the box should be at `time`, moving as it did between the last two sightings.
         func predicted(at time: MediaTime) -> PixelRect {
@@ -63,26 +73,33 @@ public struct PlateTracker: Sendable {
             lastMedia = time
             lastSeen = wall
         }
-
-        var leader: Vote? { votes.values.max { $0.weight < $1.weight || ($0.weight == $1.weight && $0.best.plate > $1.best.plate) } }
     }
 
     public let settings: TrackingSettings
+    /// Whether a text the vote put together is a plate (the grammar lives in OCR; the pipeline passes it).
+    private let isPlate: @Sendable (String, PlateFormat) -> Bool
     private var tracks: [Track] = []
     /// Published plates and when their track was last seen: a broken track is not a second passage.
     private var recentlyPublished: [String: Double] = [:]
-    /// Reads that agree before a track is published while still in view.
+    /// Supporting reads a consensus needs before a track is published while still in view.
     static let earlyVotes = 3
+    /// A track's plate changes at most this often after its first event: a vote that keeps swinging is
+    /// not worth an event per swing.
+    static let maxUpdates = 2
 
-    public init(settings: TrackingSettings = TrackingSettings()) { self.settings = settings }
+    public init(settings: TrackingSettings = TrackingSettings(),
+                isPlate: @escaping @Sendable (String, PlateFormat) -> Bool = { _, _ in true }) {
+        self.settings = settings
+        self.isPlate = isPlate
+    }
 
     public var activeTracks: Int { tracks.count }
 
     /// True when `box` belongs to a track whose plate is settled, so the frame need not be read again there.
     /// Only a clear overlap counts here: skipping a read on a mere neighbour would hide the next vehicle.
     public func isSettled(_ box: PixelRect, at time: MediaTime) -> Bool {
-        guard let i = overlappingTrack(box, at: time) else { return false }
-        return (tracks[i].leader?.count ?? 0) >= settings.settleVotes
+        guard let i = overlappingTrack(box, at: time), let consensus = consensus(of: tracks[i]) else { return false }
+        return consensus.exact >= settings.settleVotes
     }
 
     /// A sighting without a read (a settled track's box in a later frame): keeps the track alive.
@@ -91,39 +108,57 @@ public struct PlateTracker: Sendable {
         tracks[i].move(to: box, at: time, wall: wall)
     }
 
-    /// Adds one frame's read; returns a passage if this read made its track confident.
+    /// Adds one frame's read; returns a passage if this read made its track confident, or changed the
+    /// plate of a track already published.
     public mutating func add(_ read: PlateRead, at time: MediaTime, wall: Date) -> Passage? {
         let i: Int
         if let found = trackIndex(for: read.box, plate: read.plate, at: time) {
             i = found
         } else {
-            tracks.append(Track(box: read.box, firstMedia: time, lastMedia: time, firstSeen: wall, lastSeen: wall))
+            tracks.append(Track(id: UUID(), box: read.box, firstMedia: time, lastMedia: time, firstSeen: wall, lastSeen: wall))
             i = tracks.count - 1
         }
         tracks[i].move(to: read.box, at: time, wall: wall)
         tracks[i].reads += 1
-        var vote = tracks[i].votes[read.plate] ?? Vote(best: read)
-        vote.count += 1
-        vote.weight += read.confidence
-        if read.confidence > vote.best.confidence { vote.best = read }
-        tracks[i].votes[read.plate] = vote
+        tracks[i].votes[read.plate, default: Consensus.Vote(best: read)].add(read)
 
-        guard !tracks[i].published, let leader = tracks[i].leader else { return nil }
-        let needed = max(settings.minVotes, Self.earlyVotes)
-        guard leader.count >= needed, Double(leader.count) >= 0.6 * Double(tracks[i].reads) else { return nil }
-        tracks[i].published = true
-        return isRepeat(tracks[i]) ? nil : passage(tracks[i])
+        guard let consensus = consensus(of: tracks[i]), isConfident(consensus, early: true) else { return nil }
+        if let published = tracks[i].published {
+            guard consensus.plate != published, tracks[i].updates < Self.maxUpdates else { return nil }
+            tracks[i].updates += 1
+            tracks[i].published = consensus.plate
+            return passage(tracks[i], consensus, change: .updated)
+        }
+        tracks[i].published = consensus.plate
+        return isRepeat(tracks[i], consensus.plate) ? nil : passage(tracks[i], consensus, change: .read)
     }
 
-    private func isRepeat(_ track: Track) -> Bool {
-        guard let plate = track.leader?.best.plate, let last = recentlyPublished[plate] else { return false }
-        return track.firstMedia.seconds - last <= settings.repeatWindow
+    /// Early: enough reads support the plate, most of the track's reads do, every character is clearly
+    /// voted, and the plate itself was read twice (a vote can join characters no read had together).
+    /// At the end of a track `minVotes` supporting reads are enough.
+    private func isConfident(_ c: Consensus, early: Bool) -> Bool {
+        guard c.confidence >= settings.minConfidence, isPlate(c.plate, c.format) else { return false }
+        guard early else { return c.support >= settings.minVotes }
+        return c.support >= max(settings.minVotes, Self.earlyVotes) && Double(c.support) >= 0.6 * Double(c.reads)
+            && c.weakestShare >= 0.6 && c.exact >= 2
+    }
+
+    /// A plate published lately on this camera, or one character off it (a Hanzi read as another province
+    /// on a track that broke), is the same vehicle again.
+    private func consensus(of track: Track) -> Consensus? {
+        Consensus(votes: Array(track.votes.values), reads: track.reads, isPlate: isPlate)
+    }
+
+    private func isRepeat(_ track: Track, _ plate: String) -> Bool {
+        recentlyPublished.contains { published, last in
+            Consensus.differences(published, plate) <= 1 && track.firstMedia.seconds - last <= settings.repeatWindow
+        }
     }
 
     /// Remembers the published plates of tracks that end, and forgets those out of sight long enough.
     private mutating func remember(_ ended: [Track], at time: MediaTime) {
-        for track in ended where track.published {
-            if let plate = track.leader?.best.plate { recentlyPublished[plate] = max(recentlyPublished[plate] ?? 0, track.lastMedia.seconds) }
+        for track in ended {
+            if let plate = track.published { recentlyPublished[plate] = max(recentlyPublished[plate] ?? 0, track.lastMedia.seconds) }
         }
         recentlyPublished = recentlyPublished.filter { time.seconds - $0.value <= settings.repeatWindow }
     }
@@ -137,10 +172,7 @@ public struct PlateTracker: Sendable {
         var passages: [Passage] = []
         let closed = ended.map { track in
             var track = track
-            if let passage = finalPassage(track) {
-                passages.append(passage)
-                track.published = true
-            }
+            if let passage = finalPassage(&track) { passages.append(passage) }
             return track
         }
         remember(closed, at: time)
@@ -149,29 +181,34 @@ public struct PlateTracker: Sendable {
 
     /// Ends every track (end of stream).
     public mutating func finish() -> [Passage] {
-        let out = tracks.compactMap(finalPassage)
+        var out: [Passage] = []
+        for i in tracks.indices { if let p = finalPassage(&tracks[i]) { out.append(p) } }
         tracks.removeAll()
         return out
     }
 
-    private func finalPassage(_ track: Track) -> Passage? {
-        guard !track.published, let leader = track.leader, leader.count >= settings.minVotes, !isRepeat(track) else { return nil }
-        return passage(track)
+    /// What an ending track still has to say: its first event, or an update when its reads since moved the
+    /// vote to another plate.
+    private func finalPassage(_ track: inout Track) -> Passage? {
+        guard let consensus = consensus(of: track) else { return nil }
+        if let published = track.published {
+            guard consensus.plate != published, track.updates < Self.maxUpdates, isConfident(consensus, early: true) else { return nil }
+            track.updates += 1
+            track.published = consensus.plate
+            return passage(track, consensus, change: .updated)
+        }
+        guard isConfident(consensus, early: false), !isRepeat(track, consensus.plate) else { return nil }
+        track.published = consensus.plate
+        return passage(track, consensus, change: .read)
     }
 
-    private func passage(_ track: Track) -> Passage {
-        let leader = track.leader!
-        let agreement = Double(leader.count) / Double(max(1, track.reads))
-        let meanConfidence = leader.weight / Double(leader.count)
-        var candidates = track.votes.values.sorted { $0.weight > $1.weight }.prefix(4).map {
-            PlateAlternative(plate: $0.best.plate, confidence: ($0.weight / Double(max(1, track.reads)) * 1000).rounded() / 1000)
-        }
-        if candidates.count == 1 { candidates = Array(leader.best.candidates.prefix(4)) }
+    private func passage(_ track: Track, _ c: Consensus, change: Passage.Change) -> Passage {
+        var candidates = c.alternatives
+        if candidates.count == 1 { candidates = Array(c.best.candidates.prefix(4)) }
         return Passage(
-            plate: leader.best.plate, display: leader.best.display, format: leader.best.format,
-            confidence: ((meanConfidence * (0.5 + 0.5 * agreement)) * 1000).rounded() / 1000,
+            id: track.id, change: change, plate: c.plate, display: c.display, format: c.format, confidence: c.confidence,
             firstSeen: track.firstSeen, lastSeen: track.lastSeen, firstMedia: track.firstMedia, lastMedia: track.lastMedia,
-            box: leader.best.box, votes: leader.count, reads: track.reads, candidates: candidates)
+            box: c.best.box, votes: c.support, reads: track.reads, candidates: candidates, image: c.best.image)
     }
 
     /// Overlap is measured against the smaller box: a located region is padded around the plate's text,
@@ -187,7 +224,7 @@ public struct PlateTracker: Sendable {
     private func trackIndex(for box: PixelRect, plate: String, at time: MediaTime) -> Int? {
         var best: (Int, Double)?
         for (i, track) in tracks.enumerated() {
-            if let leader = track.leader?.best.plate, PlateText.editDistance(plate, leader) > 2 { continue }
+            if let leader = consensus(of: track)?.plate, PlateText.editDistance(plate, leader) > 2 { continue }
             let expected = track.predicted(at: time)
             var score = expected.intersectionOverUnion(box)
             if score < 0.05 {

@@ -41,7 +41,7 @@ import TestSupport
         #expect(score.recall >= 0.8, "vehicle recall \(score.recall); missed \(score.missed)")
         #expect(score.precision >= 0.8, "event precision \(score.precision); wrong \(score.wrong)")
         for event in events {
-            #expect(event.site == "test" && event.schemaVersion == 1 && event.type == .plateRead)
+            #expect(event.site == "test" && event.schemaVersion == 2)
             #expect(event.firstSeen <= event.lastSeen)
             #expect(event.mediaTime != nil, "file sources carry media time")
         }

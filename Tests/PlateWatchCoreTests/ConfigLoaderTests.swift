@@ -110,3 +110,33 @@ extension ConfigLoaderTests {
         #expect(bad?.subject.contains("cameras[0].roi (line 5)") == true, "\(String(describing: bad))")
     }
 }
+
+extension ConfigLoaderTests {
+    @Test func yardsMergeWindowAndCropsAreConfigurable() throws {
+        let yaml = """
+            site: lethanh
+            cameras:
+              - {id: gate-a-in, url: rtsp://127.0.0.1/a, role: yard-in, yard: A}
+              - {id: gate-a-out, url: rtsp://127.0.0.1/b, role: yard-out, yard: A}
+              - {id: lane1, url: rtsp://127.0.0.1/c}
+            tracking: {merge_window: 2.5, min_confidence: 0.7}
+            events: {crop: file, crop_dir: /var/lib/platewatch/crops}
+            """
+        let config = try ConfigLoader.parse(yaml)
+        #expect(config.cameras.map(\.yard) == ["A", "A", nil])
+        #expect(config.tracking.mergeWindow == 2.5 && config.tracking.minConfidence == 0.7)
+        #expect(config.events.crop == .file && config.events.cropDirectory == "/var/lib/platewatch/crops")
+        #expect(try ConfigLoader.parse(valid).events.crop == .inline, "crops are inline by default")
+    }
+
+    @Test func aYardOnABarrierCameraAndAnUnknownCropModeAreExplained() {
+        let barrier = #expect(throws: PlateWatchError.self) {
+            try ConfigLoader.parse("site: s\ncameras:\n  - {id: a, url: x.mp4, yard: A}\n")
+        }
+        #expect(barrier?.description.contains("yard-in or yard-out") == true)
+        let crop = #expect(throws: PlateWatchError.self) {
+            try ConfigLoader.parse("site: s\ncameras:\n  - {id: a, url: x.mp4}\nevents: {crop: png}\n")
+        }
+        #expect(crop?.description.contains("inline | file | none") == true)
+    }
+}
