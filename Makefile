@@ -9,8 +9,10 @@ BIN        := .build/$(CONFIG)/platewatch
 # Native libraries the build links, and the OCR models it loads.
 RUNTIME_PACKAGES := pkg-config libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
                     libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-chi-sim libsqlite3-dev
-# What the tests start or call besides the product: a JSON Schema validator for the event schema.
-TEST_PACKAGES := python3-jsonschema
+# What the tests start or call besides the product: a JSON Schema validator for the event schema, and
+# GStreamer's RTSP server (tools/rtsp/serve.py) that the ingest tests stream the clips from.
+TEST_PACKAGES := python3-jsonschema python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
+                 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 
 # Only for regenerating testvideos/ (`make footage`).
 FOOTAGE_PACKAGES := ffmpeg python3-pil python3-numpy fonts-dejavu-core fonts-dejavu-extra fonts-wqy-microhei

@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
@@ -33,7 +34,10 @@ let package = Package(
         ),
         .target(
             name: "Ingest",
-            dependencies: ["CFFmpeg", "PlateWatchCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "CFFmpeg", "PlateWatchCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         .target(name: "Vision", dependencies: ["PlateWatchCore"]),
         .target(

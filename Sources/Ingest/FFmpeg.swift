@@ -28,20 +28,27 @@ enum FFmpeg {
 
 /// Lets a blocked FFmpeg call (connect, read) give up once its deadline passes, so a stalled camera
 /// never holds a thread forever.
+/// A stop request (another thread's) also ends the blocked call at once.
 final class InterruptDeadline: @unchecked Sendable {
     // Written by the owning thread before each blocking call, read by FFmpeg's callback on that same thread.
     var deadline: UInt64 = .max
+    let stop: StopSignal?
+
+    init(stop: StopSignal?) { self.stop = stop }
 
     func arm(seconds: Double) { deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9) }
     func disarm() { deadline = .max }
-    var expired: Bool { DispatchTime.now().uptimeNanoseconds > deadline }
+    var expired: Bool { stop?.isSet == true || DispatchTime.now().uptimeNanoseconds > deadline }
 }
 
-/// The luma of one decoded picture, copied out of FFmpeg's buffers, with its timestamp.
+/// The luma of one decoded picture, copied out of FFmpeg's buffers, with its timestamps.
 struct DecodedPicture {
     var luma: LumaImage
     /// Seconds on the stream's clock, nil when the stream carries no timestamp.
     var seconds: Double?
+    /// When the camera captured it (Unix seconds), from the sender's clock: RTSP cameras send RTCP sender
+    /// reports mapping RTP time to NTP time. Nil when the source gives none (files, most HTTP streams).
+    var senderTime: Double?
 }
 
 /// Opens a file or URL and decodes its best video stream to luma pictures.
@@ -56,8 +63,15 @@ final class FFmpegDecoder {
     private let timeBase: Double
     private let startSeconds: Double
     private let subject: String
-    private let interrupt = InterruptDeadline()
+    private let interrupt: InterruptDeadline
     private let readTimeout: Double
+    /// Video packets read from the source.
+    private(set) var packetsRead = 0
+    /// Under overload the decoder may drop non-reference frames (FFmpeg `skip_frame`) before whole frames
+    /// are dropped from the queue: they cost decode time and no other frame needs them.
+    var skipsNonReference = false {
+        didSet { codec?.pointee.skip_frame = skipsNonReference ? AVDISCARD_NONREF : AVDISCARD_DEFAULT }
+    }
     private var draining = false
     private var finished = false
 
@@ -69,10 +83,12 @@ final class FFmpegDecoder {
     /// - Parameters:
     ///   - subject: camera id or file name, used in every error.
     ///   - openTimeout/readTimeout: seconds a single blocking call may take before it is abandoned.
+    ///   - stop: set from another thread to end a blocked open or read at once.
     init(url: String, subject: String, options: [String: String] = [:], openTimeout: Double = 10,
-         readTimeout: Double = 10, threads: Int = 1) throws {
+         readTimeout: Double = 10, threads: Int = 1, stop: StopSignal? = nil) throws {
         FFmpeg.quiet()
         self.subject = subject
+        self.interrupt = InterruptDeadline(stop: stop)
         self.readTimeout = readTimeout
         guard let packet = av_packet_alloc(), let frame = av_frame_alloc() else {
             throw PlateWatchError(.internalFailure, subject: subject, message: "out of memory allocating a packet")
@@ -93,13 +109,18 @@ final class FFmpegDecoder {
         interrupt.arm(seconds: openTimeout)
         let opened = avformat_open_input(&ctx, url, nil, &dict)
         if opened < 0 {
-            // avformat_open_input frees the context on failure.
-            throw Self.openError(opened, url: url, subject: subject)
+            // avformat_open_input frees the context on failure. A deadline that passed is a stall, whatever
+            // code the protocol made of the interrupted read (RTSP reports "invalid data").
+            let timedOut = interrupt.expired && stop?.isSet != true
+            throw Self.openError(timedOut ? AVERROR_EXIT_VALUE : opened, url: url, subject: subject)
         }
         self.format = ctx
         do {
             try FFmpeg.check(avformat_find_stream_info(ctx, nil), "avformat_find_stream_info", subject: subject,
                              code: .corruptMedia, hint: "the file may be truncated or not a video")
+            // Probing cut short by the deadline can still "succeed", leaving an RTSP session that then reads
+            // as ended after the packets probed: a slow start is a failed start.
+            if interrupt.expired { throw PlateWatchError(.sourceStalled, subject: subject, message: "opening took longer than \(openTimeout) s") }
             var decoder: UnsafePointer<AVCodec>?
             let index = av_find_best_stream(ctx, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
             try FFmpeg.check(index, "av_find_best_stream", subject: subject, code: .notMedia,
@@ -124,6 +145,10 @@ final class FFmpegDecoder {
             height = Int(codec.pointee.height)
         } catch {
             Self.release(format: &format, codec: &codec, packet: packet, frame: frame)
+            if interrupt.expired && stop?.isSet != true {
+                // Connected and answered, but no stream data came to probe within the open timeout.
+                throw Self.openError(AVERROR_EXIT_VALUE, url: url, subject: subject)
+            }
             throw error
         }
         interrupt.disarm()
@@ -134,7 +159,11 @@ final class FFmpegDecoder {
         if code == pw_averror(ENOENT) {
             return PlateWatchError(.fileNotFound, subject: subject, message: "no such file: \(url)", hint: "check the path")
         }
-        if code == AVERROR_EXIT_VALUE || code == pw_averror(ETIMEDOUT) || code == pw_averror(ECONNREFUSED)
+        if code == AVERROR_EXIT_VALUE {
+            return PlateWatchError(.sourceStalled, subject: subject, message: "no answer from \(url) within the open timeout",
+                                   hint: "the camera (or something at its address) accepts connections but does not stream")
+        }
+        if code == pw_averror(ETIMEDOUT) || code == pw_averror(ECONNREFUSED)
             || code == pw_averror(EHOSTUNREACH) || code == pw_averror(ENETUNREACH) || code == pw_averror(EIO) {
             return PlateWatchError(.sourceUnreachable, subject: subject, message: "cannot open \(url): \(text)",
                                    hint: "is the camera on and the address right?")
@@ -166,7 +195,13 @@ final class FFmpegDecoder {
     /// The next decoded picture, or nil at the end of the stream.
     func next() throws -> DecodedPicture? {
         guard let codec, let format else { return nil }
+        // Packets may keep coming (audio, broken video) with no picture: that is a stall too.
+        let started = DispatchTime.now().uptimeNanoseconds
         while !finished {
+            if Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 > readTimeout {
+                throw PlateWatchError(.sourceStalled, subject: subject, message: "no picture for \(readTimeout) s",
+                                      hint: "the camera is connected but sends no decodable video")
+            }
             let received = avcodec_receive_frame(codec, frame)
             if received == 0 {
                 defer { av_frame_unref(frame) }
@@ -193,11 +228,16 @@ final class FFmpegDecoder {
                     _ = avcodec_send_packet(codec, nil)
                     continue
                 }
+                if read == AVERROR_EXIT_VALUE && interrupt.stop?.isSet != true {
+                    throw PlateWatchError(.sourceStalled, subject: subject, message: "no data for \(readTimeout) s",
+                                          hint: "the camera or the link stalled")
+                }
                 try FFmpeg.check(read, "av_read_frame", subject: subject, code: .sourceUnreachable,
                                  hint: "the stream stalled or ended abnormally")
             }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
+            packetsRead += 1
             let sent = avcodec_send_packet(codec, packet)
             // A damaged packet costs one picture, not the stream: the decoder resyncs on the next key frame.
             if sent < 0 && sent != pw_averror_eagain() && sent != pw_averror(EINVAL) { continue }
@@ -222,7 +262,12 @@ final class FFmpegDecoder {
         } else {
             try scaleToGray(into: &pixels, width: w, height: h, format: fmt)
         }
-        return DecodedPicture(luma: LumaImage(width: w, height: h, pixels: pixels), seconds: seconds)
+        var senderTime: Double?
+        if let format, format.pointee.start_time_realtime != pw_nopts_value(), let seconds {
+            // start_time_realtime is the wall time of pts 0 (µs since 1970), once an RTCP report has come.
+            senderTime = Double(format.pointee.start_time_realtime) / 1e6 + seconds + startSeconds
+        }
+        return DecodedPicture(luma: LumaImage(width: w, height: h, pixels: pixels), seconds: seconds, senderTime: senderTime)
     }
 
     private func scaleToGray(into pixels: inout [UInt8], width w: Int, height h: Int, format fmt: AVPixelFormat) throws {

@@ -14,7 +14,10 @@ public struct RunSummary: Sendable {
         public var reads: Int
         public var events: Int
         public var seconds: Double
+        /// What ended the camera (files); live cameras retry instead, and their last error is in `source`.
         public var error: PlateWatchError?
+        /// The source's counters and state when the camera finished.
+        public var source: CameraSource.Stats?
     }
     public var cameras: [CameraResult]
     /// Plate events published (lane merges counted once), and `yard.occupancy` events.
@@ -90,22 +93,27 @@ public struct PipelineRunner: Sendable {
         let readers = try PlateReaderPool.sized(cameras: config.cameras.count, settings: config.ocr)
         let (stream, continuation) = AsyncStream<Message>.makeStream()
         let stop = StopFlag()
-        for camera in config.cameras {
+        let sources = config.cameras.map { CameraSource(camera: $0, settings: config.ingest, logger: logger) }
+        for (camera, source) in zip(config.cameras, sources) {
             let thread = Thread { [config, logger, observer] in
-                let result = Self.runCamera(camera, config: config, readers: readers, logger: logger, stop: stop, observer: observer) {
+                Thread.current.name = "cam:\(camera.id)"
+                let result = Self.runCamera(camera, source: source, config: config, readers: readers, logger: logger, stop: stop, observer: observer) {
                     continuation.yield(.event($0))
                 }
                 continuation.yield(.done(result))
             }
-            thread.name = "camera \(camera.id)"
             thread.start()
         }
 
-        var results: [RunSummary.CameraResult] = []
-        var events = 0, yardEvents = 0
-        var lanes = LaneMerger(window: config.tracking.mergeWindow)
-        var journeys = try Self.journeyBook(site: config.site, replaying: outbox, logger: logger)
-        await withTaskCancellationHandler {
+        let journeyBook = try Self.journeyBook(site: config.site, replaying: outbox, logger: logger)
+        // Events are taken off the stream by a task of their own, not cancelled with the run: a stop
+        // (SIGTERM, task cancellation) ends the cameras, and every event they still emit is published
+        // before `run` returns. Iterating the stream in this task would end at cancellation and lose them.
+        let publishing = Task { [config, logger, observer] in
+            var results: [RunSummary.CameraResult] = []
+            var events = 0, yardEvents = 0
+            var lanes = LaneMerger(window: config.tracking.mergeWindow)
+            var journeys = journeyBook
             for await message in stream {
                 switch message {
                 case .event(let cameraEvent):
@@ -133,10 +141,14 @@ public struct PipelineRunner: Sendable {
                     if results.count == config.cameras.count { continuation.finish() }
                 }
             }
+            return RunSummary(cameras: results.sorted { $0.camera < $1.camera }, events: events, yardEvents: yardEvents)
+        }
+        return await withTaskCancellationHandler {
+            await publishing.value
         } onCancel: {
             stop.set()
+            for source in sources { source.stop(timeout: 0) }
         }
-        return RunSummary(cameras: results.sorted { $0.camera < $1.camera }, events: events, yardEvents: yardEvents)
     }
 
     /// Journeys and yard counts as the stored `plate.read` events of the last days leave them, so that a
@@ -153,17 +165,17 @@ public struct PipelineRunner: Sendable {
         return book
     }
 
-    static func runCamera(_ camera: CameraConfig, config: Config, readers: PlateReaderPool, logger: Logger, stop: StopFlag, observer: RunObserver?,
-                          emit: (PlateEvent) -> Void) -> RunSummary.CameraResult {
+    static func runCamera(_ camera: CameraConfig, source: CameraSource, config: Config, readers: PlateReaderPool, logger: Logger, stop: StopFlag,
+                          observer: RunObserver?, emit: (PlateEvent) -> Void) -> RunSummary.CameraResult {
         var logger = logger
         logger[metadataKey: "camera.id"] = "\(camera.id)"
         let started = Date()
         var result = RunSummary.CameraResult(camera: camera.id, frames: 0, reads: 0, events: 0, seconds: 0, error: nil)
         do {
-            let reader = try MediaReader(url: camera.url, camera: camera.id)
+            source.start()
+            defer { source.stop() }
             let analyzer = FrameAnalyzer(readers: readers, tracking: config.tracking)
             analyzer.regionOfInterest = camera.roi
-            logger.info("camera opened", metadata: ["width": "\(reader.width)", "height": "\(reader.height)"])
             func publish(_ passages: [Passage]) -> [PlateEvent] {
                 let events = passages.map { PlateEvent($0, camera: camera, site: config.site, crop: Self.crop($0, settings: config.events, logger: logger)) }
                 events.forEach(emit)
@@ -172,14 +184,12 @@ public struct PipelineRunner: Sendable {
             }
             var last: Frame?
             while !stop.isSet {
-                let decodeStart = ThreadClock.now()
-                guard let frame = try reader.next() else { break }
-                let decodeSeconds = Double(ThreadClock.now() - decodeStart) / 1e9
+                guard let frame = try source.next() else { break }
                 result.frames += 1
                 let analysis = analyzer.analyse(frame)
                 let events = publish(analysis.passages)
                 observer?.frame(FrameRecord(camera: camera.id, index: frame.index, mediaTime: frame.mediaTime,
-                                            captureTime: frame.captureTime, decodeSeconds: decodeSeconds, cost: analysis.cost,
+                                            captureTime: frame.captureTime, decodeSeconds: frame.decodeSeconds, cost: analysis.cost,
                                             ocrAttempts: analysis.ocrAttempts,
                                             reads: analysis.reads.map { PlateAlternative(plate: $0.plate, confidence: $0.confidence) }, events: events, isEndOfStream: false))
                 last = frame
@@ -196,6 +206,8 @@ public struct PipelineRunner: Sendable {
         } catch {
             result.error = PlateWatchError(.internalFailure, subject: camera.id, message: "\(error)")
         }
+        source.stop()
+        result.source = source.stats
         result.seconds = Date().timeIntervalSince(started)
         logger.info("camera finished", metadata: ["frames": "\(result.frames)", "events": "\(result.events)"])
         return result

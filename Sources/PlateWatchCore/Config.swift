@@ -19,6 +19,7 @@ public struct Config: Sendable, Equatable {
     /// Where events go besides the outbox. Default: none (the outbox still keeps them).
     public var sinks: [SinkConfig] = []
     public var events: EventSettings = EventSettings()
+    public var ingest: IngestSettings = IngestSettings()
 
     public init(site: String, cameras: [CameraConfig]) {
         self.site = site
@@ -37,6 +38,8 @@ public struct CameraConfig: Sendable, Equatable {
     public var role: CameraRole = .entry
     /// The goods yard a `yard-in`/`yard-out` camera counts vehicles for. Default `yard`.
     public var yard: String? = nil
+    /// RTSP over `tcp` (survives lossy links) or `udp` (lower latency on a clean LAN). Default: `ingest.rtsp_transport`.
+    public var rtspTransport: String? = nil
     /// Where plates may appear, in frame pixels (`roi: [[x, y], …]`, at least 3 points). Default: everywhere.
     public var roi: Polygon? = nil
 
@@ -89,6 +92,22 @@ public struct TrackingSettings: Sendable, Equatable {
     /// Cameras of one group (one lane) whose passages of one plate (or one character off) start within
     /// this many seconds of each other saw the same vehicle: one passage, one event. Default 5 s.
     public var mergeWindow: Double = 5
+    public init() {}
+}
+
+/// How live sources are opened, watched and reconnected (files are read to the end, every frame).
+public struct IngestSettings: Sendable, Equatable {
+    /// `tcp` or `udp`. Default `tcp`.
+    public var rtspTransport: String = "tcp"
+    /// Seconds connecting may take before the attempt is abandoned. Default 10.
+    public var openTimeout: Double = 10
+    /// Seconds without a decoded frame after which a live source is stalled and reconnected. Default 5.
+    public var stallTimeout: Double = 5
+    /// Reconnect delays: the first, doubling up to the cap, each with ±25 % jitter. Default 0.5 s and 30 s.
+    public var backoffInitial: Double = 0.5
+    public var backoffMax: Double = 30
+    /// Decoded frames waiting for analysis, per camera; a live camera drops its oldest beyond this. Default 8.
+    public var queueFrames: Int = 8
     public init() {}
 }
 

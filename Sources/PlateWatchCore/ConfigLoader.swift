@@ -76,7 +76,7 @@ struct ConfigReader {
     }
 
     func config(_ root: Node) throws -> Config {
-        let map = try mapping(root, "", allowed: ["site", "store", "ocr", "tracking", "cameras", "sinks", "events"])
+        let map = try mapping(root, "", allowed: ["site", "store", "ocr", "tracking", "cameras", "sinks", "events", "ingest"])
         let site = try requiredString(map, "site", "", parent: root)
         guard let camerasNode = map["cameras"] else { throw fail(root, "cameras", "missing; list at least one camera") }
         guard case .sequence(let cameraNodes) = camerasNode, !cameraNodes.isEmpty else {
@@ -97,6 +97,7 @@ struct ConfigReader {
         if let node = map["ocr"] { config.ocr = try ocr(node) }
         if let node = map["tracking"] { config.tracking = try tracking(node) }
         if let node = map["events"] { config.events = try events(node) }
+        if let node = map["ingest"] { config.ingest = try ingest(node) }
         if let node = map["sinks"] {
             guard case .sequence(let sinkNodes) = node else { throw fail(node, "sinks", "expected a list of sinks") }
             config.sinks = try sinkNodes.enumerated().map { try sink($1, "sinks[\($0)]") }
@@ -105,7 +106,7 @@ struct ConfigReader {
     }
 
     func camera(_ node: Node, _ path: String) throws -> CameraConfig {
-        let map = try mapping(node, path, allowed: ["id", "url", "group", "role", "yard", "roi"])
+        let map = try mapping(node, path, allowed: ["id", "url", "group", "role", "yard", "roi", "rtsp_transport"])
         let id = try requiredString(map, "id", path, parent: node)
         let url = try requiredString(map, "url", path, parent: node)
         var camera = CameraConfig(id: id, url: url, group: try string(map["group"], "\(path).group"))
@@ -117,6 +118,9 @@ struct ConfigReader {
             camera.role = parsed
         }
         if let roi = map["roi"] { camera.roi = try polygon(roi, "\(path).roi") }
+        if let transport = try string(map["rtsp_transport"], "\(path).rtsp_transport") {
+            camera.rtspTransport = try self.transport(transport, map["rtsp_transport"], "\(path).rtsp_transport")
+        }
         if let yard = try string(map["yard"], "\(path).yard") {
             guard camera.role == .yardIn || camera.role == .yardOut else {
                 throw fail(map["yard"], "\(path).yard", "only a yard-in or yard-out camera counts for a yard; set role first")
@@ -167,6 +171,26 @@ struct ConfigReader {
         if let v = try number(map["min_confidence"], "tracking.min_confidence", range: 0...1) { tracking.minConfidence = v }
         if let v = try number(map["merge_window"], "tracking.merge_window", range: 0...600) { tracking.mergeWindow = v }
         return tracking
+    }
+
+    func transport(_ value: String, _ node: Node?, _ path: String) throws -> String {
+        guard value == "tcp" || value == "udp" else { throw fail(node, path, "expected tcp or udp") }
+        return value
+    }
+
+    func ingest(_ node: Node) throws -> IngestSettings {
+        let map = try mapping(node, "ingest", allowed: ["rtsp_transport", "open_timeout", "stall_timeout", "backoff_initial", "backoff_max", "queue_frames"])
+        var ingest = IngestSettings()
+        if let t = try string(map["rtsp_transport"], "ingest.rtsp_transport") { ingest.rtspTransport = try transport(t, map["rtsp_transport"], "ingest.rtsp_transport") }
+        if let v = try number(map["open_timeout"], "ingest.open_timeout", range: 0.1...300) { ingest.openTimeout = v }
+        if let v = try number(map["stall_timeout"], "ingest.stall_timeout", range: 0.1...300) { ingest.stallTimeout = v }
+        if let v = try number(map["backoff_initial"], "ingest.backoff_initial", range: 0.01...60) { ingest.backoffInitial = v }
+        if let v = try number(map["backoff_max"], "ingest.backoff_max", range: 0.01...3600) { ingest.backoffMax = v }
+        if let v = try number(map["queue_frames"], "ingest.queue_frames", range: 1...1000) { ingest.queueFrames = Int(v) }
+        guard ingest.backoffMax >= ingest.backoffInitial else {
+            throw fail(map["backoff_max"], "ingest.backoff_max", "must be at least ingest.backoff_initial (\(ingest.backoffInitial) s)")
+        }
+        return ingest
     }
 
     func events(_ node: Node) throws -> EventSettings {

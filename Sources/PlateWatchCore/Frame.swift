@@ -20,6 +20,8 @@ public struct Frame: Sendable {
     /// Wall-clock time the frame was decoded (arrival time; sources with RTCP sender reports refine it later).
     public var captureTime: Date
     public var luma: LumaImage
+    /// CPU seconds the decoding thread spent on this frame (reading its packets and decoding them).
+    public var decodeSeconds: Double = 0
 
     public init(camera: String, index: Int, mediaTime: MediaTime, captureTime: Date, luma: LumaImage) {
         self.camera = camera

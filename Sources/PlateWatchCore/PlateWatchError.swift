@@ -8,6 +8,8 @@ public struct PlateWatchError: Error, Sendable, CustomStringConvertible, Equatab
         case notMedia = "not-media"
         case corruptMedia = "corrupt-media"
         case sourceUnreachable = "source-unreachable"
+        /// A live source that is connected but sends no picture.
+        case sourceStalled = "source-stalled"
         case decoder = "decoder"
         case config = "config"
         case ocrModel = "ocr-model"

@@ -66,3 +66,40 @@ extension PipelineEndToEndTests {
         #expect(try await events(roi: sky) == 0)
     }
 }
+
+extension PipelineEndToEndTests {
+    /// Broken cameras fail alone: a file of random bytes and one cut inside its index end with their typed
+    /// error, a camera that refuses keeps retrying with its own, and the good camera gives its events.
+    @Test func faultyCamerasDoNotStopTheOthers() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pw-faults-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let good = Footage.folder.appendingPathComponent("clip01_day_720p.mp4")
+        let random = folder.appendingPathComponent("random.mp4"), cut = folder.appendingPathComponent("cut.mp4")
+        try Data((0..<50_000).map { _ in UInt8.random(in: 0...255) }).write(to: random)
+        try Data(try Data(contentsOf: good).prefix(2_000)).write(to: cut)
+        var config = Config(site: "test", cameras: [
+            CameraConfig(id: "good", url: good.path), CameraConfig(id: "random", url: random.path),
+            CameraConfig(id: "cut", url: cut.path), CameraConfig(id: "refused", url: "rtsp://127.0.0.1:1/cam"),
+        ])
+        config.store = folder.appendingPathComponent("o.sqlite").path
+        config.ingest.backoffInitial = 0.1
+        config.ingest.backoffMax = 0.5
+        let goodEnded = AsyncStream<Void>.makeStream()
+        let observer = RunObserver(frame: { if $0.camera == "good" && $0.isEndOfStream { goodEnded.continuation.yield() } },
+                                   published: { _, _ in })
+        let run = Task { try await PipelineRunner(config: config, logger: Logger(label: "faults"), observer: observer).run() }
+        for await _ in goodEnded.stream { break }
+        // The live camera never ends by itself: stop the run as SIGTERM will.
+        try await Task.sleep(for: .milliseconds(500))
+        run.cancel()
+        let summary = try await run.value
+        let byId = Dictionary(uniqueKeysWithValues: summary.cameras.map { ($0.camera, $0) })
+        #expect(byId["good"]?.error == nil && (byId["good"]?.events ?? 0) >= 5)
+        #expect(byId["random"]?.error?.code == .notMedia)
+        #expect(byId["cut"]?.error?.code == .corruptMedia)
+        for id in ["random", "cut"] { #expect(byId[id]?.error?.description.hasPrefix("\(id):") == true) }
+        #expect(byId["refused"]?.error == nil, "a live camera is retried, not failed")
+        #expect(byId["refused"]?.source?.lastError?.code == .sourceUnreachable)
+        #expect((byId["refused"]?.source?.reconnects ?? 0) >= 1)
+    }
+}
