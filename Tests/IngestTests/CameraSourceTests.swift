@@ -68,6 +68,7 @@ import TestSupport
             CameraSource(camera: CameraConfig(id: "cam\(n)", url: server.url("cam\(n)")), settings: settings(open: 10),
                          logger: Logger(label: "rtsp8"), endsAtEndOfStream: true)
         }
+        let started = Date(), cpuBefore = Probe.cpuSeconds()
         let consumers = sources.map { source in
             source.start()
             return Consumer(source)
@@ -75,6 +76,10 @@ import TestSupport
         defer { sources.forEach { $0.stop() } }
         // The clips last about 11 s; the server plays them in real time.
         #expect(eventually(60) { consumers.allSatisfy(\.finished) })
+        let wall = Date().timeIntervalSince(started), cpu = Probe.cpuSeconds() - cpuBefore
+        let total = consumers.map(\.frames).reduce(0, +)
+        print(String(format: "rtsp 8 cameras: %d frames in %.1f s (%.0f frames/s), decoding took %.1f CPU-s (%.0f %% of one core)",
+                     total, wall, Double(total) / wall, cpu, cpu / wall * 100))
         for (i, source) in sources.enumerated() {
             let stats = source.stats
             #expect(consumers[i].frames == expected[i], "cam\(i + 1): \(consumers[i].frames) of \(expected[i]) frames; \(stats)")
@@ -231,8 +236,14 @@ final class RTSPServer {
     deinit { kill() }
 }
 
-/// What this process holds, from /proc: threads by name, TCP sockets by remote port.
+/// What this process holds, from /proc: threads by name, TCP sockets by remote port, CPU time.
 enum Probe {
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
     static func threads(named name: String) -> Int {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
         return tasks.filter { task in
