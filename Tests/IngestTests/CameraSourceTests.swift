@@ -289,3 +289,29 @@ extension CameraSourceTests {
         #expect(source.stats.state == .ended && source.stats.width == 640)
     }
 }
+
+extension CameraSourceTests {
+    /// Analysis slower than the camera: the live queue stays bounded, drops its oldest frames (counted) and
+    /// the consumer always gets newer frames, in order.
+    @Test func aSlowConsumerOfALiveCameraGetsTheNewestFrames() throws {
+        let server = try RTSPServer(mounts: [("lane", Footage.folder.appendingPathComponent(Self.clips[0]).path)])
+        defer { server.kill() }
+        let source = CameraSource(camera: CameraConfig(id: "slow-live", url: server.url("lane")), settings: settings(open: 10, queue: 4),
+                                  logger: Logger(label: "slow-live"), endsAtEndOfStream: true)
+        source.start()
+        defer { source.stop() }
+        var taken = 0, lastIndex = -1, sawSkipping = false
+        while let frame = try source.next() {
+            #expect(frame.index > lastIndex)
+            lastIndex = frame.index
+            taken += 1
+            sawSkipping = sawSkipping || source.stats.skippingNonReference
+            Thread.sleep(forTimeInterval: 0.08)  // 12.5 frames/s of analysis for a 25 fps camera
+        }
+        let stats = source.stats
+        print("rtsp slow consumer: \(taken) frames analysed, \(stats.framesDropped) dropped, \(stats.framesDecoded) decoded of \(stats.packetsReceived) packets")
+        #expect(stats.framesDropped > 0)
+        #expect(taken + stats.framesDropped == stats.framesDecoded)
+        #expect(sawSkipping, "the decoder skipped non-reference frames while the queue was half full")
+    }
+}
