@@ -8,10 +8,11 @@ BIN        := .build/$(CONFIG)/platewatch
 
 # Native libraries the build links, and the OCR models it loads.
 RUNTIME_PACKAGES := pkg-config libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
-                    libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-chi-sim libsqlite3-dev
-# What the tests start or call besides the product: a JSON Schema validator for the event schema, and
-# GStreamer's RTSP server (tools/rtsp/serve.py) that the ingest tests stream the clips from.
-TEST_PACKAGES := python3-jsonschema python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
+                    libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-chi-sim libsqlite3-dev libnats-dev
+# What the tests start or call besides the product: a JSON Schema validator for the event schema,
+# GStreamer's RTSP server (tools/rtsp/serve.py) that the ingest tests stream the clips from, and
+# nats-server for the JetStream sink's cluster test.
+TEST_PACKAGES := python3-jsonschema nats-server python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
                  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 
 # Only for regenerating testvideos/ (`make footage`).
@@ -49,6 +50,9 @@ build: deps
 # Runs every bundled clip through the pipeline with the built-in defaults: events are printed as they
 # are published and appended to ./var/events.jsonl; the outbox is ./var/platewatch.sqlite.
 demo: build
+	@# Events of files have ids derived from the footage (a rerun after a crash is deduplicated by id),
+	@# so the demo starts from an empty store to show every event again.
+	rm -f var/platewatch.sqlite var/platewatch.sqlite-wal var/platewatch.sqlite-shm
 	$(BIN) run --print
 
 # Unit tests, then the end-to-end checks (real footage, real SQLite, the CLI as a user runs it), then a

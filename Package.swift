@@ -13,6 +13,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
@@ -27,6 +31,11 @@ let package = Package(
             name: "CTesseract",
             pkgConfig: "tesseract lept",
             providers: [.apt(["libtesseract-dev", "libleptonica-dev"])]
+        ),
+        .systemLibrary(
+            name: "CNATS",
+            pkgConfig: "libnats",
+            providers: [.apt(["libnats-dev"])]
         ),
         .target(
             name: "PlateWatchCore",
@@ -48,9 +57,15 @@ let package = Package(
         .target(
             name: "Delivery",
             dependencies: [
-                "PlateWatchCore",
+                "CNATS", "PlateWatchCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .target(
@@ -85,7 +100,7 @@ let package = Package(
         .testTarget(name: "VisionTests", dependencies: ["Vision", "PlateWatchCore", "TestSupport"]),
         .testTarget(name: "OCRTests", dependencies: ["OCR", "Vision", "Ingest", "PlateWatchCore", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "PlateWatchCore"]),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "PlateWatchCore"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "PlateWatchCore", "TestSupport"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "PlateWatchCore", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",

@@ -1,18 +1,34 @@
 import Foundation
 import PlateWatchCore
 
-/// Somewhere events go after the outbox has them. `deliver` returns only when the sink has the line
-/// durably (as far as the sink can tell); a throw leaves the event pending for the next attempt.
+/// Somewhere events go after the outbox has them. `deliver` returns only when the sink has the event
+/// durably (as far as the sink can tell). A `SinkRejection` means the sink will never take this event (it
+/// is dead-lettered and the sink moves on); any other error is retried with backoff, the event and every
+/// later one waiting, so each sink gets events in order.
 public protocol EventSink: Sendable {
+    /// Stable across restarts: the sink's cursor in the outbox is kept under this name.
     var name: String { get }
-    func deliver(_ jsonLine: String) throws
+    func deliver(_ event: Outbox.Item) async throws
+    /// Releases connections; called once when the run ends.
+    func shutdown() async
+}
+
+extension EventSink {
+    public func shutdown() async {}
+}
+
+/// The sink refuses this event for good (a 4xx from a webhook): retrying cannot help.
+public struct SinkRejection: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
 }
 
 /// Appends one JSON object per line and flushes it to disk before returning.
 public final class JSONLSink: EventSink, @unchecked Sendable {
     public let path: String
     public var name: String { "jsonl:\(path)" }
-    // Only touched from the publisher actor, one call at a time.
+    // Only touched by this sink's delivery task, one call at a time.
     private let handle: FileHandle
 
     public init(path: String) throws {
@@ -31,7 +47,11 @@ public final class JSONLSink: EventSink, @unchecked Sendable {
         }
     }
 
-    public func deliver(_ jsonLine: String) throws {
+    public func deliver(_ event: Outbox.Item) async throws {
+        try append(event.json)
+    }
+
+    public func append(_ jsonLine: String) throws {
         do {
             try handle.write(contentsOf: Data((jsonLine + "\n").utf8))
             try handle.synchronize()
@@ -48,7 +68,7 @@ public final class JSONLSink: EventSink, @unchecked Sendable {
 public struct StdoutSink: EventSink {
     public var name: String { "stdout" }
     public init() {}
-    public func deliver(_ jsonLine: String) throws {
-        FileHandle.standardOutput.write(Data((jsonLine + "\n").utf8))
+    public func deliver(_ event: Outbox.Item) async throws {
+        FileHandle.standardOutput.write(Data((event.json + "\n").utf8))
     }
 }

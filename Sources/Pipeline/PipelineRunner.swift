@@ -81,14 +81,16 @@ public struct PipelineRunner: Sendable {
             switch sink {
             case .jsonl(let path): return try JSONLSink(path: path)
             case .stdout: return StdoutSink()
+            case .webhook(let webhook): return try WebhookSink(config: webhook)
+            case .nats(let nats): return try NATSSink(config: nats, site: config.site)
             }
         }
     }
 
     public func run(extraSinks: [any EventSink] = []) async throws -> RunSummary {
         let outbox = try Outbox(path: config.store)
-        let publisher = EventPublisher(outbox: outbox, sinks: try makeSinks() + extraSinks, logger: logger)
-        try await publisher.redeliverPending()
+        let publisher = EventPublisher(outbox: outbox, sinks: try makeSinks() + extraSinks, logger: logger, settings: config.delivery)
+        try await publisher.start()
 
         let readers = try PlateReaderPool.sized(cameras: config.cameras.count, settings: config.ocr)
         let (stream, continuation) = AsyncStream<Message>.makeStream()
@@ -143,12 +145,18 @@ public struct PipelineRunner: Sendable {
             }
             return RunSummary(cameras: results.sorted { $0.camera < $1.camera }, events: events, yardEvents: yardEvents)
         }
-        return await withTaskCancellationHandler {
+        let summary = await withTaskCancellationHandler {
             await publishing.value
         } onCancel: {
             stop.set()
             for source in sources { source.stop(timeout: 0) }
         }
+        // Give the sinks the flush timeout to catch up; what they have not taken waits in the outbox.
+        if await !publisher.finish(timeout: config.delivery.flushTimeout) {
+            logger.warning("sinks still behind at exit; the outbox keeps their events for the next start",
+                           metadata: ["backlog": "\((try? outbox.status().map { "\($0.sink)=\($0.backlog)" }.joined(separator: ",")) ?? "?")"])
+        }
+        return summary
     }
 
     /// Journeys and yard counts as the stored `plate.read` events of the last days leave them, so that a
@@ -253,11 +261,16 @@ extension PipelineRunner {
 
 extension PlateEvent {
     public init(_ passage: Passage, camera: CameraConfig, site: String, crop: Crop? = nil) {
+        // A file read again (a restart after a crash) must give the same ids: derive them from what the
+        // passage is. Live passages happen once: random ids.
+        let passageId = camera.isFile
+            ? UUID.derived(from: "\(site)|\(camera.id)|\(camera.url)|\(String(format: "%.3f", passage.firstMedia.seconds))") : passage.id
+        let id = camera.isFile ? UUID.derived(from: "\(passageId)|\(passage.change.rawValue)|\(passage.plate)") : UUID()
         self.init(
-            type: passage.change == .read ? .plateRead : .plateUpdated,
+            id: id, type: passage.change == .read ? .plateRead : .plateUpdated,
             site: site, camera: camera.id, group: camera.group, role: camera.role,
             yard: camera.role == .yardIn || camera.role == .yardOut ? camera.yard ?? "yard" : nil,
-            passageId: passage.id, plate: passage.plate,
+            passageId: passageId, plate: passage.plate,
             display: passage.display, format: passage.format, confidence: passage.confidence,
             firstSeen: passage.firstSeen, lastSeen: passage.lastSeen,
             mediaTime: camera.isFile ? MediaSpan(first: passage.firstMedia.seconds, last: passage.lastMedia.seconds) : nil,

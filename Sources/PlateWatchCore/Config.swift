@@ -20,6 +20,7 @@ public struct Config: Sendable, Equatable {
     public var sinks: [SinkConfig] = []
     public var events: EventSettings = EventSettings()
     public var ingest: IngestSettings = IngestSettings()
+    public var delivery: DeliverySettings = DeliverySettings()
 
     public init(site: String, cameras: [CameraConfig]) {
         self.site = site
@@ -127,9 +128,48 @@ public struct EventSettings: Sendable, Equatable {
     public init() {}
 }
 
+/// How the outbox is kept and how sinks are retried (`outbox:` in the config).
+public struct DeliverySettings: Sendable, Equatable {
+    /// Events every sink has taken are kept this long (journeys are rebuilt from 7 days). Default 7 days.
+    public var retention: Double = 7 * 24 * 3600
+    /// Above this many bytes, taken events are pruned at once; untaken ones never are (an alarm instead). Default 2 GiB.
+    public var maxBytes: Int = 2 << 30
+    /// Retry delays of a failing sink: doubling from the first to the cap, ±25 % jitter. Default 0.5 s and 30 s.
+    public var retryInitial: Double = 0.5
+    public var retryMax: Double = 30
+    /// At the end of a run (or a stop), how long sinks may take to catch up before the rest waits for the next start.
+    public var flushTimeout: Double = 10
+    public init() {}
+}
+
+public struct WebhookSinkConfig: Sendable, Equatable {
+    public var url: String
+    /// The HMAC secret: the contents of `secretFile` (trailing newline dropped), or of the environment variable `secretEnv`.
+    public var secretFile: String?
+    public var secretEnv: String?
+    /// PEM file of the CA that signs the platform's certificate, when it is not a public one.
+    public var caFile: String?
+    /// Seconds one POST may take.
+    public var timeout: Double = 10
+    public init(url: String) { self.url = url }
+}
+
+public struct NATSSinkConfig: Sendable, Equatable {
+    public var servers: [String]
+    public var stream: String = "PLATEWATCH"
+    public var credsFile: String?
+    /// Copies the stream keeps when PlateWatch creates it (3 on a 3-node cluster survives a node). Default 1.
+    public var replicas: Int = 1
+    public init(servers: [String]) { self.servers = servers }
+}
+
 public enum SinkConfig: Sendable, Equatable {
     /// One JSON object per line, appended and flushed per event.
     case jsonl(path: String)
     /// One JSON object per line on standard output.
     case stdout
+    /// A signed POST per event to the border-gate platform.
+    case webhook(WebhookSinkConfig)
+    /// JetStream publish per event, deduplicated by event id.
+    case nats(NATSSinkConfig)
 }

@@ -76,7 +76,7 @@ struct ConfigReader {
     }
 
     func config(_ root: Node) throws -> Config {
-        let map = try mapping(root, "", allowed: ["site", "store", "ocr", "tracking", "cameras", "sinks", "events", "ingest"])
+        let map = try mapping(root, "", allowed: ["site", "store", "ocr", "tracking", "cameras", "sinks", "events", "ingest", "outbox"])
         let site = try requiredString(map, "site", "", parent: root)
         guard let camerasNode = map["cameras"] else { throw fail(root, "cameras", "missing; list at least one camera") }
         guard case .sequence(let cameraNodes) = camerasNode, !cameraNodes.isEmpty else {
@@ -98,6 +98,7 @@ struct ConfigReader {
         if let node = map["tracking"] { config.tracking = try tracking(node) }
         if let node = map["events"] { config.events = try events(node) }
         if let node = map["ingest"] { config.ingest = try ingest(node) }
+        if let node = map["outbox"] { config.delivery = try delivery(node) }
         if let node = map["sinks"] {
             guard case .sequence(let sinkNodes) = node else { throw fail(node, "sinks", "expected a list of sinks") }
             config.sinks = try sinkNodes.enumerated().map { try sink($1, "sinks[\($0)]") }
@@ -206,12 +207,64 @@ struct ConfigReader {
         return events
     }
 
+    func delivery(_ node: Node) throws -> DeliverySettings {
+        let map = try mapping(node, "outbox", allowed: ["retention_hours", "max_mb", "retry_initial", "retry_max", "flush_timeout"])
+        var d = DeliverySettings()
+        if let v = try number(map["retention_hours"], "outbox.retention_hours", range: 0...87_600) { d.retention = v * 3600 }
+        if let v = try number(map["max_mb"], "outbox.max_mb", range: 1...10_000_000) { d.maxBytes = Int(v * 1_048_576) }
+        if let v = try number(map["retry_initial"], "outbox.retry_initial", range: 0.01...600) { d.retryInitial = v }
+        if let v = try number(map["retry_max"], "outbox.retry_max", range: 0.01...3600) { d.retryMax = v }
+        if let v = try number(map["flush_timeout"], "outbox.flush_timeout", range: 0...3600) { d.flushTimeout = v }
+        guard d.retryMax >= d.retryInitial else { throw fail(map["retry_max"], "outbox.retry_max", "must be at least outbox.retry_initial") }
+        return d
+    }
+
     func sink(_ node: Node, _ path: String) throws -> SinkConfig {
-        let map = try mapping(node, path, allowed: ["type", "path"])
-        switch try requiredString(map, "type", path, parent: node) {
-        case "jsonl": return .jsonl(path: try requiredString(map, "path", path, parent: node))
-        case "stdout": return .stdout
-        case let other: throw fail(map["type"], "\(path).type", "unknown sink type \"\(other)\"; expected jsonl | stdout")
+        guard case .mapping = node else { throw fail(node, path, "expected a sink: {type: jsonl | stdout | webhook | nats, …}") }
+        let type = try string(try mapping(node, path, allowed: ["type", "path", "url", "secret_file", "secret_env", "ca_file", "timeout",
+                                                               "servers", "stream", "creds_file", "replicas"])["type"], "\(path).type")
+        switch type {
+        case "jsonl":
+            let map = try mapping(node, path, allowed: ["type", "path"])
+            return .jsonl(path: try requiredString(map, "path", path, parent: node))
+        case "stdout":
+            _ = try mapping(node, path, allowed: ["type"])
+            return .stdout
+        case "webhook":
+            let map = try mapping(node, path, allowed: ["type", "url", "secret_file", "secret_env", "ca_file", "timeout"])
+            let url = try requiredString(map, "url", path, parent: node)
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw fail(map["url"], "\(path).url", "expected an http:// or https:// URL")
+            }
+            var webhook = WebhookSinkConfig(url: url)
+            webhook.secretFile = try string(map["secret_file"], "\(path).secret_file")
+            webhook.secretEnv = try string(map["secret_env"], "\(path).secret_env")
+            guard (webhook.secretFile == nil) != (webhook.secretEnv == nil) else {
+                throw fail(node, "\(path)", "give the signing secret as exactly one of secret_file or secret_env")
+            }
+            webhook.caFile = try string(map["ca_file"], "\(path).ca_file")
+            if let v = try number(map["timeout"], "\(path).timeout", range: 0.1...300) { webhook.timeout = v }
+            return .webhook(webhook)
+        case "nats":
+            let map = try mapping(node, path, allowed: ["type", "servers", "stream", "creds_file", "replicas"])
+            guard let serversNode = map["servers"], case .sequence(let items) = serversNode, !items.isEmpty else {
+                throw fail(map["servers"] ?? node, "\(path).servers", "expected a list of server URLs, e.g. [nats://127.0.0.1:4222]")
+            }
+            let servers = try items.map { item -> String in
+                guard let s = item.string, s.hasPrefix("nats://") || s.hasPrefix("tls://") else {
+                    throw fail(item, "\(path).servers", "expected nats://host:port or tls://host:port")
+                }
+                return s
+            }
+            var nats = NATSSinkConfig(servers: servers)
+            if let stream = try string(map["stream"], "\(path).stream") { nats.stream = stream }
+            nats.credsFile = try string(map["creds_file"], "\(path).creds_file")
+            if let v = try number(map["replicas"], "\(path).replicas", range: 1...5) { nats.replicas = Int(v) }
+            return .nats(nats)
+        case let other?:
+            throw fail(node, "\(path).type", "unknown sink type \"\(other)\"; expected jsonl | stdout | webhook | nats")
+        case nil:
+            throw fail(node, "\(path).type", "missing; this key is required")
         }
     }
 }

@@ -246,3 +246,25 @@ public enum RFC3339 {
         try? Date(text, strategy: .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
     }
 }
+
+extension UUID {
+    /// A UUID that is the same for the same text, every run: for events of file sources, so that reading a
+    /// file again after a crash gives its passages the ids they had, and sinks drop the repeats by id.
+    /// Two FNV-1a 64-bit hashes of the text, formatted as a version-8 (custom) UUID.
+    public static func derived(from text: String) -> UUID {
+        func fnv(_ seed: UInt64) -> UInt64 {
+            var hash = seed
+            for byte in text.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01B3
+            }
+            return hash
+        }
+        let (a, b) = (fnv(0xCBF2_9CE4_8422_2325), fnv(0x84222325_CBF29CE4))
+        var bytes = (0..<8).map { UInt8(truncatingIfNeeded: a >> (8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: b >> (8 * $0)) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x80
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}

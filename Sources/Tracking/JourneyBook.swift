@@ -46,7 +46,8 @@ public struct JourneyBook: Sendable {
             let now = max(0, (occupancy[yard] ?? 0) + change)
             guard now != occupancy[yard] ?? 0 else { return }
             occupancy[yard] = now
-            changes.append(YardOccupancyEvent(site: site, yard: yard, occupancy: now, change: change, plate: event.plate,
+            changes.append(YardOccupancyEvent(id: UUID.derived(from: "\(event.id)|\(yard)|\(change)"), site: site, yard: yard,
+                                              occupancy: now, change: change, plate: event.plate,
                                               passageId: event.passageId, camera: event.camera, time: time))
         }
 

@@ -69,7 +69,8 @@ public struct LaneMerger: Sendable {
 
     private func update(_ lane: inout Open, with event: PlateEvent) -> PlateEvent {
         var updated = event
-        updated.id = UUID()
+        // Same lane passage, same new plate: the same id on a rerun of the same files.
+        updated.id = UUID.derived(from: "\(lane.event.passageId)|lane-update|\(event.plate)|\(event.camera)")
         updated.type = .plateUpdated
         updated.passageId = lane.event.passageId
         updated.sightings = lane.event.sightings

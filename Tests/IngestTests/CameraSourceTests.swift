@@ -44,15 +44,7 @@ import TestSupport
         var finished: Bool { lock.withLock { done } }
     }
 
-    /// Polls `condition` every 50 ms for at most `seconds`.
-    func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let until = Date().addingTimeInterval(seconds)
-        while Date() < until {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return condition()
-    }
+    func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool { ServerProcess.eventually(seconds, condition) }
 
     @Test func eightCamerasFromOneServerDecodeEveryFrame() throws {
         let server = try RTSPServer(mounts: Self.clips.enumerated().map { ("cam\($0.offset + 1)", Footage.folder.appendingPathComponent($0.element).path) })
@@ -192,48 +184,19 @@ import TestSupport
 
 /// `tools/rtsp/serve.py` in a child process, on 127.0.0.1.
 final class RTSPServer {
-    let process = Process()
+    let server: ServerProcess
     let port: Int
 
     init(mounts: [(String, String)] = [], port: Int = 0, silent: Bool = false) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Footage.root.appendingPathComponent("tools/rtsp/serve.py").path, "--port", "\(port)"]
-            + (silent ? ["--silent"] : mounts.flatMap { ["--mount", "\($0.0)=\($0.1)"] })
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.standardError
-        try process.run()
-        // "ready PORT" once listening; bounded wait.
-        final class Line: @unchecked Sendable { var text = "" }
-        let line = Line()
-        let ready = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            while !line.text.contains("\n") {
-                let data = out.fileHandleForReading.availableData
-                if data.isEmpty { break }
-                line.text += String(decoding: data, as: UTF8.self)
-            }
-            ready.signal()
-        }
-        // The semaphore orders the reader's write before this read.
-        guard ready.wait(timeout: .now() + 15) == .success, case let text = line.text,
-              text.hasPrefix("ready "), let bound = Int(text.dropFirst(6).prefix { $0.isNumber }) else {
-            process.terminate()
-            throw PlateWatchError(.internalFailure, subject: "rtsp server", message: "did not start",
-                                  hint: "make test installs python3-gi, gir1.2-gst-rtsp-server-1.0 and the GStreamer plugins")
-        }
-        self.port = bound
+        server = try ServerProcess("/usr/bin/python3", [Footage.root.appendingPathComponent("tools/rtsp/serve.py").path, "--port", "\(port)"]
+            + (silent ? ["--silent"] : mounts.flatMap { ["--mount", "\($0.0)=\($0.1)"] }), ready: "ready ",
+            hint: "make test installs python3-gi, gir1.2-gst-rtsp-server-1.0 and the GStreamer plugins")
+        self.port = server.readyPort
     }
 
     func url(_ mount: String) -> String { "rtsp://127.0.0.1:\(port)/\(mount)" }
 
-    func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    deinit { kill() }
+    func kill() { server.kill() }
 }
 
 /// What this process holds, from /proc: threads by name, TCP sockets by remote port, CPU time.

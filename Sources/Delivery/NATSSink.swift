@@ -1,0 +1,178 @@
+import CNATS
+import Foundation
+import PlateWatchCore
+
+// The only file that touches cnats types. The connection, its options and the JetStream context are owned
+// by `NATSConnection`, which frees them; every call's status becomes a `PlateWatchError` with cnats' text.
+
+/// One connection to a NATS cluster with a JetStream context.
+final class NATSConnection: @unchecked Sendable {
+    private var options: OpaquePointer?
+    private var connection: OpaquePointer?
+    private var context: OpaquePointer?
+    private let subject: String
+
+    init(servers: [String], credsFile: String?, subject: String) throws {
+        self.subject = subject
+        try Self.check(natsOptions_Create(&options), "natsOptions_Create", subject)
+        do {
+            var pointers = servers.map { strdup($0) }
+            defer { pointers.forEach { free($0) } }
+            try pointers.withUnsafeMutableBufferPointer { buffer in
+                try buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) {
+                    try Self.check(natsOptions_SetServers(options, $0, Int32(servers.count)), "natsOptions_SetServers", subject)
+                }
+            }
+            if let credsFile {
+                try Self.check(natsOptions_SetUserCredentialsFromFiles(options, credsFile, nil), "natsOptions_SetUserCredentialsFromFiles", subject)
+            }
+            try Self.check(natsOptions_SetTimeout(options, 5000), "natsOptions_SetTimeout", subject)
+            // Reconnect for ever, to whichever server of the cluster answers: the outbox waits meanwhile.
+            try Self.check(natsOptions_SetMaxReconnect(options, -1), "natsOptions_SetMaxReconnect", subject)
+            try Self.check(natsOptions_SetReconnectWait(options, 500), "natsOptions_SetReconnectWait", subject)
+            try Self.check(natsConnection_Connect(&connection, options), "natsConnection_Connect", subject)
+            try Self.check(natsConnection_JetStream(&context, connection, nil), "natsConnection_JetStream", subject)
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// Creates the stream (subjects `platewatch.>`, file storage, a day of duplicate detection) unless it exists.
+    func ensureStream(_ name: String, subjects: String, replicas: Int) throws {
+        var info: UnsafeMutablePointer<jsStreamInfo>?
+        var code = jsErrCode(rawValue: 0)
+        let found = js_GetStreamInfo(&info, context, name, nil, &code)
+        if found == NATS_OK {
+            jsStreamInfo_Destroy(info)
+            return
+        }
+        guard found == NATS_NOT_FOUND else { try Self.check(found, "js_GetStreamInfo", self.subject, code: code) ; return }
+        var config = jsStreamConfig()
+        try Self.check(jsStreamConfig_Init(&config), "jsStreamConfig_Init", self.subject)
+        try name.withCString { cName in
+            try subjects.withCString { cSubject in
+                var list: [UnsafePointer<CChar>?] = [cSubject]
+                try list.withUnsafeMutableBufferPointer { buffer in
+                    config.Name = cName
+                    config.Subjects = buffer.baseAddress
+                    config.SubjectsLen = 1
+                    config.Storage = js_FileStorage
+                    config.Replicas = Int64(replicas)
+                    // Redeliveries after a crash or a long outage come within a day; the server drops them by id.
+                    config.Duplicates = 24 * 3600 * 1_000_000_000
+                    var created: UnsafeMutablePointer<jsStreamInfo>?
+                    try Self.check(js_AddStream(&created, context, &config, nil, &code), "js_AddStream", self.subject, code: code)
+                    jsStreamInfo_Destroy(created)
+                }
+            }
+        }
+    }
+
+    /// Messages in the stream now (for checks; PlateWatch itself never reads the stream).
+    func messageCount(stream name: String) throws -> UInt64 {
+        var info: UnsafeMutablePointer<jsStreamInfo>?
+        var code = jsErrCode(rawValue: 0)
+        try Self.check(js_GetStreamInfo(&info, context, name, nil, &code), "js_GetStreamInfo", subject, code: code)
+        defer { jsStreamInfo_Destroy(info) }
+        return info?.pointee.State.Msgs ?? 0
+    }
+
+    /// Publishes and waits for the stream's acknowledgement; returns whether the server saw the id before.
+    func publish(subject: String, data: Data, messageId: String, wait milliseconds: Int64) throws -> Bool {
+        var options = jsPubOptions()
+        try Self.check(jsPubOptions_Init(&options), "jsPubOptions_Init", self.subject)
+        options.MaxWait = milliseconds
+        var ack: UnsafeMutablePointer<jsPubAck>?
+        var code = jsErrCode(rawValue: 0)
+        let status = messageId.withCString { id in
+            options.MsgId = id
+            return data.withUnsafeBytes { bytes in
+                js_Publish(&ack, context, subject, bytes.baseAddress, Int32(bytes.count), &options, &code)
+            }
+        }
+        defer { jsPubAck_Destroy(ack) }
+        try Self.check(status, "js_Publish", self.subject, code: code)
+        return ack?.pointee.Duplicate ?? false
+    }
+
+    func close() {
+        jsCtx_Destroy(context)
+        context = nil
+        natsConnection_Destroy(connection)
+        connection = nil
+        natsOptions_Destroy(options)
+        options = nil
+    }
+
+    deinit { close() }
+
+    static func check(_ status: natsStatus, _ call: String, _ subject: String, code: jsErrCode = jsErrCode(rawValue: 0)) throws {
+        guard status != NATS_OK else { return }
+        let text = String(cString: natsStatus_GetText(status))
+        let detail = code.rawValue != 0 ? " (JetStream error \(code.rawValue))" : ""
+        throw PlateWatchError(.sink, subject: subject, message: "\(call) failed: \(text)\(detail)",
+                              hint: "check that the NATS servers are up, JetStream is enabled (-js) and the credentials are right")
+    }
+}
+
+/// Publishes each event to JetStream as `platewatch.<site>.<camera>` with `Nats-Msg-Id` = event id, and
+/// returns only once the stream has acknowledged it: a repeat after a crash is dropped by the server.
+public final class NATSSink: EventSink, @unchecked Sendable {
+    public let stream: String
+    public var name: String { "nats:\(stream)" }
+    private let site: String
+    private let config: NATSSinkConfig
+    /// cnats calls block: they run on this queue, one at a time, never on the cooperative pool.
+    private let queue = DispatchQueue(label: "platewatch.nats")
+    private var connection: NATSConnection?
+
+    public init(config: NATSSinkConfig, site: String) throws {
+        self.config = config
+        self.site = Self.token(site)
+        stream = config.stream
+    }
+
+    /// A subject token may not hold '.', '*', '>' or white space.
+    static func token(_ text: String) -> String {
+        String(text.map { ".*> \t".contains($0) ? "_" : $0 })
+    }
+
+    public func deliver(_ event: Outbox.Item) async throws {
+        let subject = "platewatch.\(site).\(Self.token(event.camera.isEmpty ? "site" : event.camera))"
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, Error>) in
+            queue.async { [self] in
+                do {
+                    let nats = try connected()
+                    _ = try nats.publish(subject: subject, data: Data(event.json.utf8), messageId: event.id, wait: 5000)
+                    done.resume()
+                } catch {
+                    done.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// The connection, made (and the stream created if missing) on first use and after a failure.
+    private func connected() throws -> NATSConnection {
+        if let connection { return connection }
+        let made = try NATSConnection(servers: config.servers, credsFile: config.credsFile, subject: name)
+        try made.ensureStream(stream, subjects: "platewatch.>", replicas: config.replicas)
+        connection = made
+        return made
+    }
+
+    /// Messages in the sink's stream, read through a connection of its own (tests, `doctor`).
+    public func messageCount() throws -> UInt64 {
+        let nats = try NATSConnection(servers: config.servers, credsFile: config.credsFile, subject: name)
+        defer { nats.close() }
+        return try nats.messageCount(stream: stream)
+    }
+
+    public func shutdown() async {
+        queue.sync {
+            connection?.close()
+            connection = nil
+        }
+    }
+}

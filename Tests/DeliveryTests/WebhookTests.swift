@@ -1,0 +1,93 @@
+import Delivery
+import Foundation
+import Logging
+import PlateWatchCore
+import Testing
+import TestSupport
+
+/// The signed webhook against a real HTTP receiver (`tools/webhook/receiver.py`) on 127.0.0.1.
+@Suite(.serialized) struct WebhookTests {
+    let secret = "a-long-shared-secret-for-tests-0123456789"
+
+    @Test func theSignatureRefusesAWrongSecretAndAReplay() {
+        let body = Data(#"{"id":"1"}"#.utf8)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let header = WebhookSignature.sign(body: body, secret: Data(secret.utf8), time: now)
+        #expect(header.hasPrefix("t=1800000000,v1=") && header.count == "t=1800000000,v1=".count + 64)
+        #expect(WebhookSignature.verify(header: header, body: body, secret: Data(secret.utf8), now: now) == .valid)
+        #expect(WebhookSignature.verify(header: header, body: body, secret: Data("another-secret-entirely-0000".utf8), now: now) == .wrongSignature)
+        #expect(WebhookSignature.verify(header: header, body: Data(#"{"id":"2"}"#.utf8), secret: Data(secret.utf8), now: now) == .wrongSignature)
+        // The same request captured and sent again ten minutes later.
+        #expect(WebhookSignature.verify(header: header, body: body, secret: Data(secret.utf8), now: now.addingTimeInterval(600)) == .stale)
+        #expect(WebhookSignature.verify(header: "t=abc", body: body, secret: Data(secret.utf8), now: now) == .malformed)
+    }
+
+    func receiver(port: Int, folder: URL) throws -> ServerProcess {
+        try ServerProcess("/usr/bin/python3", [
+            TestSupport.Footage.root.appendingPathComponent("tools/webhook/receiver.py").path, "--port", "\(port)",
+            "--secret-file", folder.appendingPathComponent("secret").path, "--out", folder.appendingPathComponent("received.txt").path,
+            "--status-file", folder.appendingPathComponent("status").path,
+        ], ready: "ready ")
+    }
+
+    @Test func everyEventArrivesOnceThroughAnOutageAndErrors() async throws {
+        let folder = temporaryFolder()
+        try secret.write(to: folder.appendingPathComponent("secret"), atomically: true, encoding: .utf8)
+        let port = ServerProcess.freePort()
+        var config = WebhookSinkConfig(url: "http://127.0.0.1:\(port)/api/plate-events")
+        config.secretFile = folder.appendingPathComponent("secret").path
+        config.timeout = 2
+        let outbox = try Outbox(path: folder.appendingPathComponent("o.sqlite").path)
+        let publisher = EventPublisher(outbox: outbox, sinks: [try WebhookSink(config: config)], logger: Logger(label: "webhook"),
+                                       settings: fastRetries())
+        try await publisher.start()
+        let events = (0..<40).map { sampleEvent(String(format: "51F%05d", $0), camera: "cam\($0 % 3)") }
+        // First half: nobody listens.
+        for event in events.prefix(20) { try await publisher.publish(event) }
+        try await Task.sleep(for: .milliseconds(500))
+        // Then the platform answers 500 for a while, then 200.
+        try "500".write(to: folder.appendingPathComponent("status"), atomically: true, encoding: .utf8)
+        let server = try receiver(port: port, folder: folder)
+        defer { server.kill() }
+        for event in events.suffix(20) { try await publisher.publish(event) }
+        try await Task.sleep(for: .milliseconds(500))
+        try "200".write(to: folder.appendingPathComponent("status"), atomically: true, encoding: .utf8)
+        #expect(await publisher.finish(timeout: 20))
+        let lines = try String(contentsOf: folder.appendingPathComponent("received.txt"), encoding: .utf8).split(separator: "\n")
+        let accepted = lines.filter { $0.hasSuffix(" new ok") }.map { String($0.split(separator: " ")[0]) }
+        #expect(accepted == events.map(\.id.uuidString), "every event, once, in order")
+        #expect(try outbox.status().first?.backlog == 0)
+    }
+
+    @Test func aClientErrorParksTheEventAndTheRestGoOn() async throws {
+        let folder = temporaryFolder()
+        try secret.write(to: folder.appendingPathComponent("secret"), atomically: true, encoding: .utf8)
+        try "422".write(to: folder.appendingPathComponent("status"), atomically: true, encoding: .utf8)
+        let server = try receiver(port: 0, folder: folder)
+        defer { server.kill() }
+        var config = WebhookSinkConfig(url: "http://127.0.0.1:\(server.readyPort)/api/plate-events")
+        config.secretEnv = "PW_TEST_SECRET"
+        let outbox = try Outbox(path: folder.appendingPathComponent("o.sqlite").path)
+        let sink = try WebhookSink(config: config, environment: ["PW_TEST_SECRET": secret])
+        let publisher = EventPublisher(outbox: outbox, sinks: [sink], logger: Logger(label: "webhook"), settings: fastRetries())
+        try await publisher.start()
+        let refused = sampleEvent("30A00000")
+        try await publisher.publish(refused)
+        try await Task.sleep(for: .milliseconds(300))
+        try "200".write(to: folder.appendingPathComponent("status"), atomically: true, encoding: .utf8)
+        let next = sampleEvent("29A12345")
+        try await publisher.publish(next)
+        #expect(await publisher.finish(timeout: 10))
+        #expect(try outbox.deadLetters().map(\.id) == [refused.id.uuidString])
+        #expect(try outbox.deadLetters().first?.reason.hasPrefix("HTTP 422") == true)
+        let lines = try String(contentsOf: folder.appendingPathComponent("received.txt"), encoding: .utf8)
+        #expect(lines.contains(next.id.uuidString) && !lines.contains(refused.id.uuidString))
+    }
+
+    @Test func aMissingOrShortSecretIsRefusedAtStart() {
+        var config = WebhookSinkConfig(url: "http://127.0.0.1:1/x")
+        config.secretEnv = "PW_UNSET_SECRET"
+        #expect(throws: PlateWatchError.self) { try WebhookSink(config: config, environment: [:]) }
+        #expect(throws: PlateWatchError.self) { try WebhookSink(config: config, environment: ["PW_UNSET_SECRET": "short"]) }
+    }
+}
