@@ -111,6 +111,11 @@ public final class Outbox: Sendable {
         }
     }
 
+    /// Whether an event with this id is stored (a file read again after a crash gives the same ids).
+    public func contains(id: UUID) throws -> Bool {
+        try read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM event WHERE id = ?)", arguments: [id.uuidString]) ?? false }
+    }
+
     /// The newest sequence stored (0 when empty).
     public func lastSequence() throws -> Int64 {
         try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM event") ?? 0 }

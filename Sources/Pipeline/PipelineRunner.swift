@@ -125,7 +125,10 @@ public struct PipelineRunner: Sendable {
                         continue
                     }
                     var occupancy: [YardOccupancyEvent] = []
-                    if event.type == .plateRead { (event.journey, occupancy) = journeys.record(event) }
+                    // A passage already stored (the same file read again after a crash) is no new journey step.
+                    if event.type == .plateRead, (try? outbox.contains(id: event.id)) != true {
+                        (event.journey, occupancy) = journeys.record(event)
+                    }
                     do {
                         let started = DispatchTime.now().uptimeNanoseconds
                         try await publisher.publish(event)

@@ -54,7 +54,7 @@ import TestSupport
         try "200".write(to: folder.appendingPathComponent("status"), atomically: true, encoding: .utf8)
         #expect(await publisher.finish(timeout: 20))
         let lines = try String(contentsOf: folder.appendingPathComponent("received.txt"), encoding: .utf8).split(separator: "\n")
-        let accepted = lines.filter { $0.hasSuffix(" new ok") }.map { String($0.split(separator: " ")[0]) }
+        let accepted = lines.filter { $0.split(separator: " ")[1] == "new" }.map { String($0.split(separator: " ")[0]) }
         #expect(accepted == events.map(\.id.uuidString), "every event, once, in order")
         #expect(try outbox.status().first?.backlog == 0)
     }
@@ -82,6 +82,35 @@ import TestSupport
         #expect(try outbox.deadLetters().first?.reason.hasPrefix("HTTP 422") == true)
         let lines = try String(contentsOf: folder.appendingPathComponent("received.txt"), encoding: .utf8)
         #expect(lines.contains(next.id.uuidString) && !lines.contains(refused.id.uuidString))
+    }
+
+    /// With the link up: how long from `publish` (the outbox commit) to the platform's 200.
+    @Test func deliveryLatencyWithTheLinkUp() async throws {
+        let folder = temporaryFolder()
+        try secret.write(to: folder.appendingPathComponent("secret"), atomically: true, encoding: .utf8)
+        let server = try receiver(port: 0, folder: folder)
+        defer { server.kill() }
+        var config = WebhookSinkConfig(url: "http://127.0.0.1:\(server.readyPort)/api/plate-events")
+        config.secretFile = folder.appendingPathComponent("secret").path
+        let publisher = EventPublisher(outbox: try Outbox(path: folder.appendingPathComponent("o.sqlite").path),
+                                       sinks: [try WebhookSink(config: config)], logger: Logger(label: "webhook"), settings: fastRetries())
+        try await publisher.start()
+        var sent: [String: Double] = [:]
+        for i in 0..<200 {
+            let event = sampleEvent(String(format: "51F%05d", i))
+            sent[event.id.uuidString] = Date().timeIntervalSince1970
+            try await publisher.publish(event)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(await publisher.finish(timeout: 20))
+        let arrivals = try String(contentsOf: folder.appendingPathComponent("received.txt"), encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: " ")
+        }
+        let latencies = arrivals.compactMap { fields in sent[String(fields[0])].map { (Double(fields[3]) ?? 0) - $0 } }.sorted()
+        #expect(latencies.count == 200)
+        let p50 = latencies[latencies.count / 2] * 1000, p95 = latencies[latencies.count * 95 / 100] * 1000
+        print(String(format: "webhook latency, publish to 200 on 127.0.0.1: p50 %.1f ms, p95 %.1f ms, max %.1f ms over %d events",
+                     p50, p95, (latencies.last ?? 0) * 1000, latencies.count))
     }
 
     @Test func aMissingOrShortSecretIsRefusedAtStart() {

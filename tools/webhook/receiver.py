@@ -5,7 +5,7 @@ usage: receiver.py --port PORT --secret-file FILE --out FILE [--status-file FILE
 
 Checks X-PlateWatch-Signature (HMAC-SHA256 over "<t>.<body>", 5-minute tolerance) and answers 401 to a bad
 one; answers with the status written in --status-file (default 200) to a good one; keeps each event id once
-(Idempotency-Key) and appends `<id> <new|repeat> <signature-ok>` per accepted POST to --out.
+(Idempotency-Key) and appends `<id> <new|repeat> ok <unix time of arrival>` per accepted POST to --out.
 Prints "ready PORT" once listening.
 """
 import argparse
@@ -51,7 +51,7 @@ def main() -> None:
             if status == 200:
                 key = self.headers.get("Idempotency-Key", "")
                 with open(args.out, "a") as f:
-                    f.write(f"{key} {'repeat' if key in seen else 'new'} ok\n")
+                    f.write(f"{key} {'repeat' if key in seen else 'new'} ok {time.time():.6f}\n")
                 seen.add(key)
             self.send_response(status)
             self.end_headers()
