@@ -140,3 +140,44 @@ extension ConfigLoaderTests {
         #expect(crop?.description.contains("inline | file | none") == true)
     }
 }
+
+extension ConfigLoaderTests {
+    @Test func webhookAndNATSSinksAndTheOutboxAreConfigured() throws {
+        let yaml = """
+            site: lethanh
+            cameras: [{id: a, url: rtsp://127.0.0.1/a}]
+            outbox: {retention_hours: 24, max_mb: 512, retry_initial: 1, retry_max: 60, flush_timeout: 5}
+            ingest: {rtsp_transport: udp, stall_timeout: 3, backoff_initial: 0.25, backoff_max: 10, queue_frames: 4}
+            sinks:
+              - type: webhook
+                url: https://platform.example/api/plate-events
+                secret_env: PLATEWATCH_WEBHOOK_SECRET
+                ca_file: /etc/platewatch/platform-ca.pem
+              - {type: nats, servers: [nats://127.0.0.1:4222, nats://10.0.0.2:4222], stream: BORDER, replicas: 3}
+            """
+        let config = try ConfigLoader.parse(yaml)
+        var webhook = WebhookSinkConfig(url: "https://platform.example/api/plate-events")
+        webhook.secretEnv = "PLATEWATCH_WEBHOOK_SECRET"
+        webhook.caFile = "/etc/platewatch/platform-ca.pem"
+        var nats = NATSSinkConfig(servers: ["nats://127.0.0.1:4222", "nats://10.0.0.2:4222"])
+        nats.stream = "BORDER"
+        nats.replicas = 3
+        #expect(config.sinks == [.webhook(webhook), .nats(nats)])
+        #expect(config.delivery.retention == 24 * 3600 && config.delivery.maxBytes == 512 * 1_048_576 && config.delivery.flushTimeout == 5)
+        #expect(config.ingest.rtspTransport == "udp" && config.ingest.queueFrames == 4 && config.ingest.backoffMax == 10)
+    }
+
+    @Test func badSinksSayWhatIsExpected() {
+        func message(_ sink: String) -> String {
+            do {
+                _ = try ConfigLoader.parse("site: s\ncameras: [{id: a, url: x.mp4}]\nsinks:\n  - \(sink)\n")
+                return "accepted"
+            } catch { return "\(error)" }
+        }
+        #expect(message("{type: webhook, url: ftp://x/y, secret_env: S}").contains("http:// or https://"))
+        #expect(message("{type: webhook, url: https://x/y}").contains("exactly one of secret_file or secret_env"))
+        #expect(message("{type: nats, servers: [127.0.0.1:4222]}").contains("nats://host:port"))
+        #expect(message("{type: kafka}").contains("jsonl | stdout | webhook | nats"))
+        #expect(message("{type: jsonl, path: a, url: b}").contains("unknown key"))
+    }
+}
