@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
@@ -73,6 +75,21 @@ let package = Package(
             dependencies: [
                 "PlateWatchCore", "Ingest", "Vision", "OCR", "Tracking", "Delivery",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // Running as a service: lifecycle and signals, the management listener, metrics, logs, `doctor`.
+        .target(
+            name: "Service",
+            dependencies: [
+                "PlateWatchCore", "Pipeline", "Ingest", "OCR", "Delivery",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Footage + ground truth → measurements and reports; sits on top of the pipeline.
@@ -88,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "platewatch",
             dependencies: [
-                "PlateWatchCore", "Pipeline", "Ingest", "OCR", "Delivery", "Bench",
+                "PlateWatchCore", "Pipeline", "Ingest", "OCR", "Delivery", "Bench", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -102,7 +102,6 @@ final class SinkWorker: @unchecked Sendable {
     private let deliveredCounter: Counter
     private let retryCounter: Counter
     private let deadCounter: Counter
-    private let backlogGauge: Gauge
 
     init(sink: any EventSink, outbox: Outbox, logger: Logger, settings: DeliverySettings, start: Int64) {
         self.sink = sink
@@ -116,7 +115,6 @@ final class SinkWorker: @unchecked Sendable {
         deliveredCounter = Counter(label: "platewatch_sink_delivered_total", dimensions: dimensions)
         retryCounter = Counter(label: "platewatch_sink_retries_total", dimensions: dimensions)
         deadCounter = Counter(label: "platewatch_sink_dead_letters_total", dimensions: dimensions)
-        backlogGauge = Gauge(label: "platewatch_sink_backlog", dimensions: dimensions)
     }
 
     /// The last sequence this sink has taken.
@@ -151,7 +149,6 @@ final class SinkWorker: @unchecked Sendable {
                 lock.withLock { deliveredSequence = cursor }
                 let batch = try outbox.events(after: cursor, limit: 64)
                 if batch.isEmpty {
-                    backlogGauge.record(0)
                     guard await wakes.next() != nil else { return }
                     continue
                 }

@@ -107,6 +107,8 @@ final class NATSConnection: @unchecked Sendable {
 
     deinit { close() }
 
+    static func close(_ connection: NATSConnection) { connection.close() }
+
     static func check(_ status: natsStatus, _ call: String, _ subject: String, code: jsErrCode = jsErrCode(rawValue: 0)) throws {
         guard status != NATS_OK else { return }
         let text = String(cString: natsStatus_GetText(status))
@@ -160,6 +162,11 @@ public final class NATSSink: EventSink, @unchecked Sendable {
         try made.ensureStream(stream, subjects: "platewatch.>", replicas: config.replicas)
         connection = made
         return made
+    }
+
+    /// Connects to the cluster and disconnects: whether the servers answer (`doctor`).
+    public func checkConnection() throws {
+        NATSConnection.close(try NATSConnection(servers: config.servers, credsFile: config.credsFile, subject: name))
     }
 
     /// Messages in the sink's stream, read through a connection of its own (tests, `doctor`).

@@ -90,7 +90,7 @@ public final class WebhookSink: EventSink, @unchecked Sendable {
     }
 
     /// The signing secret, from its file or environment variable; never logged.
-    static func secret(_ config: WebhookSinkConfig, environment: [String: String]) throws -> Data {
+    public static func secret(_ config: WebhookSinkConfig, environment: [String: String]) throws -> Data {
         var text: String?
         if let file = config.secretFile {
             guard let data = FileManager.default.contents(atPath: file) else {

@@ -364,3 +364,20 @@ public enum JPEGEncoder {
         return Data(bytes: packet.pointee.data, count: Int(packet.pointee.size))
     }
 }
+
+/// The FFmpeg libraries linked, for `platewatch doctor`.
+public enum FFmpegLibraries {
+    public static var versions: String {
+        func text(_ v: UInt32) -> String { "\(v >> 16).\((v >> 8) & 0xFF).\(v & 0xFF)" }
+        return "libavformat \(text(avformat_version())), libavcodec \(text(avcodec_version())), libswscale \(text(swscale_version()))"
+    }
+
+    /// Whether this build of libavcodec can decode H.264 and H.265 and encode the JPEG crops.
+    public static var missingCodecs: [String] {
+        var missing: [String] = []
+        if avcodec_find_decoder(AV_CODEC_ID_H264) == nil { missing.append("H.264 decoder") }
+        if avcodec_find_decoder(AV_CODEC_ID_HEVC) == nil { missing.append("H.265 decoder") }
+        if avcodec_find_encoder(AV_CODEC_ID_MJPEG) == nil { missing.append("MJPEG encoder") }
+        return missing
+    }
+}

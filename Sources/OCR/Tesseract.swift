@@ -37,6 +37,9 @@ public final class TesseractEngine {
     ///   - model: a language name found in `tessdata` (`eng`, `chi_sim`, `plate`) or a path to a `.traineddata` file.
     ///   - whitelist: the only characters the engine may output.
     ///   - singleCharacter: read each image as one character instead of one line.
+    /// The libtesseract version linked, e.g. `5.3.0`.
+    public static var version: String { String(cString: TessVersion()) }
+
     public init(model: String, tessdata: String? = nil, whitelist: String? = nil, singleCharacter: Bool = false) throws {
         var datapath = tessdata
         var language = model

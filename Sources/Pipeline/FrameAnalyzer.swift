@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import OCR
 import PlateWatchCore
 import Tracking
@@ -50,6 +51,12 @@ public final class FrameAnalyzer {
     /// Seconds spent per stage since creation.
     public private(set) var stageSeconds = StageSeconds()
 
+    private let stageTimers = (locate: Timer(label: "platewatch_stage_seconds", dimensions: [("stage", "locate")]),
+                               ocr: Timer(label: "platewatch_stage_seconds", dimensions: [("stage", "ocr")]),
+                               track: Timer(label: "platewatch_stage_seconds", dimensions: [("stage", "track")]))
+    private let ocrReads = Counter(label: "platewatch_ocr_reads_total")
+    private let ocrRejections = Counter(label: "platewatch_ocr_rejections_total")
+
     public init(readers: PlateReaderPool, tracking: TrackingSettings, locator: PlateLocator = PlateLocator()) {
         self.locator = locator
         self.readers = readers
@@ -85,6 +92,7 @@ public final class FrameAnalyzer {
             let attempt = readers.withReader { $0.read(frame: frame.luma, candidate: candidate) }
             lap(\.ocr)
             guard var read = attempt else {
+                ocrRejections.increment()
                 rejected.append((candidate.box, MediaTime(seconds: frame.mediaTime.seconds + Self.rejectionMemory)))
                 continue
             }
@@ -93,12 +101,16 @@ public final class FrameAnalyzer {
             if keepsImages { read.image = Self.plateImage(frame.luma, around: read.box) }
             result.reads.append(read)
             readsMade += 1
+            ocrReads.increment()
             if let passage = tracker.add(read, at: frame.mediaTime, wall: frame.captureTime) { result.passages.append(passage) }
         }
         result.passages += tracker.advance(to: frame.mediaTime)
         rejected.removeAll { $0.until <= frame.mediaTime }
         lap(\.track)
         stageSeconds += result.cost
+        stageTimers.locate.recordNanoseconds(Int64(result.cost.locate * 1e9))
+        if result.ocrAttempts > 0 { stageTimers.ocr.recordNanoseconds(Int64(result.cost.ocr * 1e9)) }
+        stageTimers.track.recordNanoseconds(Int64(result.cost.track * 1e9))
         return result
     }
 

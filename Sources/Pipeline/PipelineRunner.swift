@@ -64,11 +64,14 @@ public struct PipelineRunner: Sendable {
     public let config: Config
     public let logger: Logger
     public let observer: RunObserver?
+    /// Filled in by `run` for the management listener (`/readyz`, camera states).
+    public let health: RunHealth?
 
-    public init(config: Config, logger: Logger, observer: RunObserver? = nil) {
+    public init(config: Config, logger: Logger, observer: RunObserver? = nil, health: RunHealth? = nil) {
         self.config = config
         self.logger = logger
         self.observer = observer
+        self.health = health
     }
 
     enum Message: Sendable {
@@ -89,13 +92,16 @@ public struct PipelineRunner: Sendable {
 
     public func run(extraSinks: [any EventSink] = []) async throws -> RunSummary {
         let outbox = try Outbox(path: config.store)
-        let publisher = EventPublisher(outbox: outbox, sinks: try makeSinks() + extraSinks, logger: logger, settings: config.delivery)
+        let sinks = try makeSinks() + extraSinks
+        let publisher = EventPublisher(outbox: outbox, sinks: sinks, logger: logger, settings: config.delivery)
         try await publisher.start()
 
-        let readers = try PlateReaderPool.sized(cameras: config.cameras.count, settings: config.ocr)
+        let readers = try config.ocr.workers.map { try PlateReaderPool(size: $0, settings: config.ocr) }
+            ?? PlateReaderPool.sized(cameras: config.cameras.count, settings: config.ocr)
         let (stream, continuation) = AsyncStream<Message>.makeStream()
         let stop = StopFlag()
         let sources = config.cameras.map { CameraSource(camera: $0, settings: config.ingest, logger: logger) }
+        health?.attach(sources: sources, outbox: outbox, sinks: sinks.map(\.name))
         for (camera, source) in zip(config.cameras, sources) {
             let thread = Thread { [config, logger, observer] in
                 Thread.current.name = "cam:\(camera.id)"

@@ -21,6 +21,10 @@ public struct Config: Sendable, Equatable {
     public var events: EventSettings = EventSettings()
     public var ingest: IngestSettings = IngestSettings()
     public var delivery: DeliverySettings = DeliverySettings()
+    public var management: ManagementSettings = ManagementSettings()
+    public var logging: LoggingSettings = LoggingSettings()
+    /// Seconds a stop (SIGTERM, SIGINT) may take: cameras stop, frames in flight finish, sinks flush. Default 15.
+    public var shutdownGrace: Double = 15
 
     public init(site: String, cameras: [CameraConfig]) {
         self.site = site
@@ -74,6 +78,8 @@ public struct OCRSettings: Sendable, Equatable {
     public var fallbackModel: String? = nil
     /// Folder with `<model>.traineddata` files when `model` is a name. Default: Debian's tessdata folder.
     public var tessdata: String? = nil
+    /// OCR engines shared by all cameras (each reads one plate at a time). Default: one per core.
+    public var workers: Int? = nil
     public init() {}
 }
 
@@ -93,6 +99,37 @@ public struct TrackingSettings: Sendable, Equatable {
     /// Cameras of one group (one lane) whose passages of one plate (or one character off) start within
     /// this many seconds of each other saw the same vehicle: one passage, one event. Default 5 s.
     public var mergeWindow: Double = 5
+    public init() {}
+}
+
+/// The management listener: `/metrics`, `/healthz`, `/readyz`.
+public struct ManagementSettings: Sendable, Equatable {
+    /// `host:port`. Default `127.0.0.1:9108`; `off` disables the listener.
+    public var listen: String? = "127.0.0.1:9108"
+    /// A live camera out of `streaming` longer than this makes `/readyz` fail. Default 30 s.
+    public var unreadyAfter: Double = 30
+    /// A sink whose oldest untaken event is older than this makes `/readyz` fail. Default 300 s.
+    public var sinkLagMax: Double = 300
+    public init() {}
+
+    /// Host and port of `listen`, nil when the listener is off.
+    public var hostAndPort: (host: String, port: Int)? {
+        guard let listen, let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else { return nil }
+        return (String(listen[..<colon]), port)
+    }
+}
+
+/// Log lines: plain text for a person, JSON for a log shipper; a level per module.
+public struct LoggingSettings: Sendable, Equatable {
+    public enum Format: String, Sendable, CaseIterable {
+        case text
+        case json
+    }
+    public var format: Format = .text
+    /// Default `notice`.
+    public var level: String = "notice"
+    /// Per module (`Ingest`, `OCR`, `Tracking`, `Delivery`, `Pipeline`, `Service`, `platewatch`): its own level.
+    public var levels: [String: String] = [:]
     public init() {}
 }
 

@@ -76,7 +76,8 @@ struct ConfigReader {
     }
 
     func config(_ root: Node) throws -> Config {
-        let map = try mapping(root, "", allowed: ["site", "store", "ocr", "tracking", "cameras", "sinks", "events", "ingest", "outbox"])
+        let map = try mapping(root, "", allowed: ["site", "store", "ocr", "tracking", "cameras", "sinks", "events", "ingest", "outbox",
+                                                     "management", "logging", "shutdown_grace"])
         let site = try requiredString(map, "site", "", parent: root)
         guard let camerasNode = map["cameras"] else { throw fail(root, "cameras", "missing; list at least one camera") }
         guard case .sequence(let cameraNodes) = camerasNode, !cameraNodes.isEmpty else {
@@ -99,6 +100,9 @@ struct ConfigReader {
         if let node = map["events"] { config.events = try events(node) }
         if let node = map["ingest"] { config.ingest = try ingest(node) }
         if let node = map["outbox"] { config.delivery = try delivery(node) }
+        if let node = map["management"] { config.management = try management(node) }
+        if let node = map["logging"] { config.logging = try logging(node) }
+        if let v = try number(map["shutdown_grace"], "shutdown_grace", range: 1...600) { config.shutdownGrace = v }
         if let node = map["sinks"] {
             guard case .sequence(let sinkNodes) = node else { throw fail(node, "sinks", "expected a list of sinks") }
             config.sinks = try sinkNodes.enumerated().map { try sink($1, "sinks[\($0)]") }
@@ -143,7 +147,7 @@ struct ConfigReader {
     }
 
     func ocr(_ node: Node) throws -> OCRSettings {
-        let map = try mapping(node, "ocr", allowed: ["model", "fallback_model", "tessdata", "regions"])
+        let map = try mapping(node, "ocr", allowed: ["model", "fallback_model", "tessdata", "regions", "workers"])
         var ocr = OCRSettings()
         if let regions = map["regions"] {
             guard case .sequence(let items) = regions, !items.isEmpty else {
@@ -159,6 +163,7 @@ struct ConfigReader {
         if let model = try string(map["model"], "ocr.model") { ocr.model = model }
         if let fallback = try string(map["fallback_model"], "ocr.fallback_model") { ocr.fallbackModel = fallback == "none" ? nil : fallback }
         ocr.tessdata = try string(map["tessdata"], "ocr.tessdata")
+        if let v = try number(map["workers"], "ocr.workers", range: 1...64) { ocr.workers = Int(v) }
         return ocr
     }
 
@@ -205,6 +210,45 @@ struct ConfigReader {
         }
         if let dir = try string(map["crop_dir"], "events.crop_dir") { events.cropDirectory = dir }
         return events
+    }
+
+    func management(_ node: Node) throws -> ManagementSettings {
+        let map = try mapping(node, "management", allowed: ["listen", "unready_after", "sink_lag_max"])
+        var m = ManagementSettings()
+        if let listen = try string(map["listen"], "management.listen") {
+            m.listen = listen == "off" ? nil : listen
+            guard listen == "off" || m.hostAndPort != nil else {
+                throw fail(map["listen"], "management.listen", "expected host:port (127.0.0.1:9108) or off")
+            }
+        }
+        if let v = try number(map["unready_after"], "management.unready_after", range: 0...86_400) { m.unreadyAfter = v }
+        if let v = try number(map["sink_lag_max"], "management.sink_lag_max", range: 1...604_800) { m.sinkLagMax = v }
+        return m
+    }
+
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    func logging(_ node: Node) throws -> LoggingSettings {
+        let map = try mapping(node, "logging", allowed: ["format", "level", "levels"])
+        var l = LoggingSettings()
+        if let format = try string(map["format"], "logging.format") {
+            guard let parsed = LoggingSettings.Format(rawValue: format) else { throw fail(map["format"], "logging.format", "expected text or json") }
+            l.format = parsed
+        }
+        func level(_ node: Node?, _ path: String) throws -> String? {
+            guard let value = try string(node, path) else { return nil }
+            guard Self.logLevels.contains(value) else { throw fail(node, path, "expected one of " + Self.logLevels.joined(separator: ", ")) }
+            return value
+        }
+        if let v = try level(map["level"], "logging.level") { l.level = v }
+        if let levels = map["levels"] {
+            guard case .mapping(let pairs) = levels else { throw fail(levels, "logging.levels", "expected module: level pairs, e.g. {Ingest: info}") }
+            for (key, value) in pairs {
+                guard let module = key.string else { throw fail(key, "logging.levels", "module names are plain words") }
+                l.levels[module] = try level(value, "logging.levels.\(module)")
+            }
+        }
+        return l
     }
 
     func delivery(_ node: Node) throws -> DeliverySettings {

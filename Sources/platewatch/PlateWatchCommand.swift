@@ -5,13 +5,14 @@ import Ingest
 import OCR
 import Pipeline
 import PlateWatchCore
+import Service
 
 @main
 struct PlateWatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platewatch",
         abstract: "Edge licence-plate reader: cameras in, one plate event per vehicle out.",
-        subcommands: [Run.self, Read.self, Probe.self, BenchCommand.self, ValidateConfig.self, CutLines.self, OutboxCommand.self])
+        subcommands: [Run.self, Read.self, Probe.self, BenchCommand.self, ValidateConfig.self, CutLines.self, OutboxCommand.self, DoctorCommand.self])
 
     static func main() async {
         TesseractRuntime.ensureSingleThreadedOpenMP()
@@ -47,13 +48,18 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Log at debug level.") var verbose = false
 
     func run() async throws {
-        let logger = Setup.logger(verbose: verbose)
         var cfg: Config
-        do { cfg = try config.map(ConfigLoader.load(path:)) ?? Config.builtInDemo(footage: "testvideos") } catch { throw Setup.fail(error) }
+        do { cfg = try config.map(ConfigLoader.load(path:)) ?? Config.builtInDemo(footage: "testvideos") } catch {
+            _ = Setup.logger(verbose: verbose)
+            throw Setup.fail(error)
+        }
+        PlateWatchLogHandler.bootstrap(cfg.logging, verbose: verbose)
+        let logger = Logger(label: "platewatch")
+        let registry = RunService.bootstrapMetrics()
         if let ocrModel { cfg.ocr.model = ocrModel }
         if print && !cfg.sinks.contains(.stdout) { cfg.sinks.append(.stdout) }
         let summary: RunSummary
-        do { summary = try await PipelineRunner(config: cfg, logger: logger).run() } catch { throw Setup.fail(error) }
+        do { summary = try await RunService.run(config: cfg, logger: logger, registry: registry) } catch { throw Setup.fail(error) }
         for camera in summary.cameras {
             let status = camera.error.map { "FAILED: \($0)" } ?? "ok"
             FileHandle.standardError.write(Data(
@@ -167,5 +173,24 @@ enum RegionList {
             }
             return region
         }
+    }
+}
+
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "doctor",
+                                                    abstract: "Check the libraries, models, cameras, disk, clock and sinks of a config.")
+
+    @Option(name: .long, help: "YAML config file.") var config: String
+    @Option(name: .long, help: "Seconds each camera gets to give its first frame.") var cameraTimeout: Double = 5
+
+    func run() throws {
+        _ = Setup.logger(verbose: false)
+        let cfg: Config
+        do { cfg = try ConfigLoader.load(path: config) } catch { throw Setup.fail(error) }
+        let checks = Doctor.run(config: cfg, cameraTimeout: cameraTimeout)
+        Swift.print(Doctor.table(checks))
+        let failed = checks.filter { !$0.passed }.count
+        Swift.print(failed == 0 ? "all \(checks.count) checks passed" : "\(failed) of \(checks.count) checks FAILED")
+        if failed > 0 { throw ExitCode(1) }
     }
 }
