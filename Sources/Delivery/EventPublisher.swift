@@ -10,7 +10,7 @@ import PlateWatchCore
 /// nothing but backlog, and a restart resumes every sink where it stopped.
 public actor EventPublisher {
     private let outbox: Outbox
-    private let sinks: [any EventSink]
+    private var sinks: [any EventSink]
     private let logger: Logger
     private let settings: DeliverySettings
     private var workers: [SinkWorker] = []
@@ -39,6 +39,24 @@ public actor EventPublisher {
             logger.notice("delivering events stored by an earlier run", metadata: ["sink": "\(status.sink)", "events.count": "\(status.backlog)"])
         }
         try housekeeping()
+    }
+
+    /// A reload: the sinks named in `keep` go on; the others stop (their cursors stay in the outbox) and
+    /// `add` start from their cursors.
+    public func setSinks(keep: Set<String>, add: [any EventSink]) async {
+        for worker in workers where !keep.contains(worker.sink.name) {
+            await worker.stop()
+            await worker.sink.shutdown()
+        }
+        workers.removeAll { !keep.contains($0.sink.name) }
+        sinks.removeAll { !keep.contains($0.name) }
+        for sink in add {
+            guard let start = try? outbox.cursor(for: sink.name) else { continue }
+            let worker = SinkWorker(sink: sink, outbox: outbox, logger: logger, settings: settings, start: start)
+            workers.append(worker)
+            sinks.append(sink)
+            worker.start()
+        }
     }
 
     /// Commits the event, then wakes the sinks.

@@ -122,7 +122,8 @@ final class NATSConnection: @unchecked Sendable {
 /// returns only once the stream has acknowledged it: a repeat after a crash is dropped by the server.
 public final class NATSSink: EventSink, @unchecked Sendable {
     public let stream: String
-    public var name: String { "nats:\(stream)" }
+    public var name: String { Self.name(stream: stream) }
+    public static func name(stream: String) -> String { "nats:\(stream)" }
     private let site: String
     private let config: NATSSinkConfig
     /// cnats calls block: they run on this queue, one at a time, never on the cooperative pool.

@@ -27,7 +27,8 @@ public struct SinkRejection: Error, Sendable, CustomStringConvertible {
 /// Appends one JSON object per line and flushes it to disk before returning.
 public final class JSONLSink: EventSink, @unchecked Sendable {
     public let path: String
-    public var name: String { "jsonl:\(path)" }
+    public var name: String { Self.name(path: path) }
+    public static func name(path: String) -> String { "jsonl:\(path)" }
     // Only touched by this sink's delivery task, one call at a time.
     private let handle: FileHandle
 

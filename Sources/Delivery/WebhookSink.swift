@@ -66,7 +66,8 @@ public enum WebhookSignature {
 /// dead-lettered (visible in `platewatch outbox status`) and the next one goes.
 public final class WebhookSink: EventSink, @unchecked Sendable {
     public let url: String
-    public var name: String { "webhook:\(url)" }
+    public var name: String { Self.name(url: url) }
+    public static func name(url: String) -> String { "webhook:\(url)" }
     private let secret: Data
     private let timeout: TimeAmount
     private let client: HTTPClient

@@ -66,6 +66,8 @@ public struct PipelineRunner: Sendable {
     public let observer: RunObserver?
     /// Filled in by `run` for the management listener (`/readyz`, camera states).
     public let health: RunHealth?
+    /// Reloads a running pipeline (SIGHUP).
+    public let control = RunControl()
 
     public init(config: Config, logger: Logger, observer: RunObserver? = nil, health: RunHealth? = nil) {
         self.config = config
@@ -79,13 +81,25 @@ public struct PipelineRunner: Sendable {
         case done(RunSummary.CameraResult)
     }
 
-    public func makeSinks() throws -> [any EventSink] {
-        try config.sinks.map { sink -> any EventSink in
+    public func makeSinks() throws -> [any EventSink] { try Self.makeSinks(config.sinks, site: config.site) }
+
+    /// The name a sink of this config has (its cursor's key in the outbox).
+    static func sinkName(_ sink: SinkConfig) -> String {
+        switch sink {
+        case .jsonl(let path): return JSONLSink.name(path: path)
+        case .stdout: return StdoutSink().name
+        case .webhook(let webhook): return WebhookSink.name(url: webhook.url)
+        case .nats(let nats): return NATSSink.name(stream: nats.stream)
+        }
+    }
+
+    static func makeSinks(_ sinks: [SinkConfig], site: String) throws -> [any EventSink] {
+        try sinks.map { sink -> any EventSink in
             switch sink {
             case .jsonl(let path): return try JSONLSink(path: path)
             case .stdout: return StdoutSink()
             case .webhook(let webhook): return try WebhookSink(config: webhook)
-            case .nats(let nats): return try NATSSink(config: nats, site: config.site)
+            case .nats(let nats): return try NATSSink(config: nats, site: site)
             }
         }
     }
@@ -100,9 +114,12 @@ public struct PipelineRunner: Sendable {
             ?? PlateReaderPool.sized(cameras: config.cameras.count, settings: config.ocr)
         let (stream, continuation) = AsyncStream<Message>.makeStream()
         let stop = StopFlag()
-        let sources = config.cameras.map { CameraSource(camera: $0, settings: config.ingest, logger: logger) }
-        health?.attach(sources: sources, outbox: outbox, sinks: sinks.map(\.name))
-        for (camera, source) in zip(config.cameras, sources) {
+        let roster = CameraRoster()
+        // Starts one camera: its source and its analysis thread. Counted before the thread starts, so that the
+        // run cannot end between a reload's stop of one camera and the start of another.
+        @Sendable func launch(_ camera: CameraConfig) {
+            let source = CameraSource(camera: camera, settings: config.ingest, logger: logger)
+            guard roster.add(camera, source) else { return }
             let thread = Thread { [config, logger, observer] in
                 Thread.current.name = "cam:\(camera.id)"
                 let result = Self.runCamera(camera, source: source, config: config, readers: readers, logger: logger, stop: stop, observer: observer) {
@@ -112,7 +129,28 @@ public struct PipelineRunner: Sendable {
             }
             thread.start()
         }
-
+        health?.attach(sources: { roster.sources }, outbox: outbox, sinks: { sinks.map(\.name) })
+        for camera in config.cameras { launch(camera) }
+        let sinkState = SinkState(Dictionary(config.sinks.map { (Self.sinkName($0), $0) }, uniquingKeysWith: { a, _ in a }),
+                                  fixed: Set(extraSinks.map(\.name)))
+        control.install { [config, logger] next in
+            // SIGHUP: cameras whose entry did not change keep running; removed or changed ones stop, new ones start.
+            let (removed, added) = roster.diff(next.cameras)
+            for (id, source) in removed {
+                logger.notice("reload: camera stops", metadata: ["camera.id": "\(id)"])
+                roster.retire(id)
+                source.stop(timeout: 0)
+            }
+            for camera in added {
+                logger.notice("reload: camera starts", metadata: ["camera.id": "\(camera.id)"])
+                launch(camera)
+            }
+            // Sinks by name; one whose settings changed is restarted. Their outbox cursors carry over.
+            let (keep, start) = sinkState.update(Dictionary(next.sinks.map { (Self.sinkName($0), $0) }, uniquingKeysWith: { a, _ in a }))
+            await publisher.setSinks(keep: keep, add: try Self.makeSinks(start, site: config.site))
+            logger.notice("reload: done", metadata: ["cameras": "\(roster.ids.joined(separator: ","))", "sinks": "\(keep.union(start.map(Self.sinkName)).sorted().joined(separator: ","))"])
+        }
+        defer { control.uninstall() }
         let journeyBook = try Self.journeyBook(site: config.site, replaying: outbox, logger: logger)
         // Events are taken off the stream by a task of their own, not cancelled with the run: a stop
         // (SIGTERM, task cancellation) ends the cameras, and every event they still emit is published
@@ -149,7 +187,7 @@ public struct PipelineRunner: Sendable {
                     }
                 case .done(let result):
                     results.append(result)
-                    if results.count == config.cameras.count { continuation.finish() }
+                    if roster.finished(result.camera) == 0 { continuation.finish() }
                 }
             }
             return RunSummary(cameras: results.sorted { $0.camera < $1.camera }, events: events, yardEvents: yardEvents)
@@ -158,7 +196,8 @@ public struct PipelineRunner: Sendable {
             await publishing.value
         } onCancel: {
             stop.set()
-            for source in sources { source.stop(timeout: 0) }
+            roster.close()
+            for source in roster.sources { source.stop(timeout: 0) }
         }
         // Give the sinks the flush timeout to catch up; what they have not taken waits in the outbox.
         if await !publisher.finish(timeout: config.delivery.flushTimeout) {
@@ -228,6 +267,100 @@ public struct PipelineRunner: Sendable {
         result.seconds = Date().timeIntervalSince(started)
         logger.info("camera finished", metadata: ["frames": "\(result.frames)", "events": "\(result.events)"])
         return result
+    }
+}
+
+/// The cameras of a run: which are running, and how many analysis threads have not reported yet.
+final class CameraRoster: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running: [String: (config: CameraConfig, source: CameraSource)] = [:]
+    private var order: [String] = []
+    private var unfinished = 0
+    private var closed = false
+
+    /// Registers a camera about to start; false once the run is stopping.
+    func add(_ camera: CameraConfig, _ source: CameraSource) -> Bool {
+        lock.withLock {
+            guard !closed else { return false }
+            running[camera.id] = (camera, source)
+            if !order.contains(camera.id) { order.append(camera.id) }
+            unfinished += 1
+            return true
+        }
+    }
+
+    /// A camera's thread reported; returns how many are still running.
+    func finished(_ id: String) -> Int {
+        lock.withLock {
+            unfinished -= 1
+            return unfinished
+        }
+    }
+
+    func retire(_ id: String) {
+        lock.withLock {
+            running[id] = nil
+            order.removeAll { $0 == id }
+        }
+    }
+
+    func close() { lock.withLock { closed = true } }
+
+    var sources: [CameraSource] { lock.withLock { order.compactMap { running[$0]?.source } } }
+    var ids: [String] { lock.withLock { order } }
+
+    /// Against a new camera list: the running cameras to stop (gone or changed) and the ones to start (new or changed).
+    func diff(_ cameras: [CameraConfig]) -> (removed: [(String, CameraSource)], added: [CameraConfig]) {
+        lock.withLock {
+            let next = Dictionary(uniqueKeysWithValues: cameras.map { ($0.id, $0) })
+            let removed = order.compactMap { id -> (String, CameraSource)? in
+                guard let entry = running[id], next[id] != entry.config else { return nil }
+                return (id, entry.source)
+            }
+            let added = cameras.filter { camera in running[camera.id]?.config != camera }
+            return (removed, added)
+        }
+    }
+}
+
+/// The sinks a run delivers to, by name, for a reload to tell kept, changed and new ones apart.
+final class SinkState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: [String: SinkConfig]
+    /// Sinks given in code (tests), never replaced by a reload.
+    private let fixed: Set<String>
+
+    init(_ current: [String: SinkConfig], fixed: Set<String>) {
+        self.current = current
+        self.fixed = fixed
+    }
+
+    /// Takes the new sinks; returns the names to keep running and the configs to start.
+    func update(_ next: [String: SinkConfig]) -> (keep: Set<String>, start: [SinkConfig]) {
+        lock.withLock {
+            let keep = Set(next.filter { current[$0.key] == $0.value }.keys).union(fixed)
+            let start = next.filter { current[$0.key] != $0.value }.sorted { $0.key < $1.key }.map(\.value)
+            current = next
+            return (keep, start)
+        }
+    }
+}
+
+/// A handle on a running pipeline, for reloading it from outside (the SIGHUP handler).
+public final class RunControl: @unchecked Sendable {
+    private let lock = NSLock()
+    private var handler: (@Sendable (Config) async throws -> Void)?
+
+    func install(_ handler: @escaping @Sendable (Config) async throws -> Void) { lock.withLock { self.handler = handler } }
+    func uninstall() { lock.withLock { handler = nil } }
+
+    /// Applies the camera list and sinks of `config` to the running pipeline; other keys need a restart.
+    /// False when no run is in progress.
+    @discardableResult
+    public func reload(_ config: Config) async throws -> Bool {
+        guard let handler = lock.withLock({ self.handler }) else { return false }
+        try await handler(config)
+        return true
     }
 }
 

@@ -27,29 +27,30 @@ public final class RunHealth: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var sources: [CameraSource] = []
+    private var sourceList: @Sendable () -> [CameraSource] = { [] }
     private var outbox: Outbox?
-    private var sinks: [String] = []
+    private var sinkList: @Sendable () -> [String] = { [] }
     private var attachedAt = Date()
     public let limits: Limits
 
     public init(limits: Limits = Limits()) { self.limits = limits }
 
-    func attach(sources: [CameraSource], outbox: Outbox, sinks: [String]) {
+    func attach(sources: @escaping @Sendable () -> [CameraSource], outbox: Outbox, sinks: @escaping @Sendable () -> [String]) {
         lock.withLock {
-            self.sources = sources
+            sourceList = sources
             self.outbox = outbox
-            self.sinks = sinks
+            sinkList = sinks
             attachedAt = Date()
         }
     }
 
     public var cameras: [(id: String, stats: CameraSource.Stats)] {
-        lock.withLock { sources.map { ($0.id, $0.stats) } }
+        lock.withLock { sourceList }().map { ($0.id, $0.stats) }
     }
 
     public func readiness(now: Date = Date()) -> Readiness {
-        let (sources, outbox, sinks, since) = lock.withLock { (self.sources, self.outbox, self.sinks, attachedAt) }
+        let (listSources, outbox, listSinks, since) = lock.withLock { (sourceList, self.outbox, sinkList, attachedAt) }
+        let (sources, sinks) = (listSources(), listSinks())
         guard let outbox else { return Readiness(ready: false, lines: ["pipeline: starting"]) }
         var bad: [String] = [], good: [String] = []
         for source in sources {
@@ -88,7 +89,8 @@ public final class RunHealth: @unchecked Sendable {
     /// Sets the gauges that are read from the store rather than counted: backlog and oldest waiting event per
     /// sink. Called before each `/metrics` answer.
     public func updateStoreGauges(now: Date = Date()) {
-        let (outbox, sinks) = lock.withLock { (self.outbox, self.sinks) }
+        let (outbox, listSinks) = lock.withLock { (self.outbox, sinkList) }
+        let sinks = listSinks()
         guard let outbox, let rows = try? outbox.status(now: now) else { return }
         for row in rows where sinks.contains(row.sink) {
             Gauge(label: "platewatch_sink_backlog", dimensions: [("sink", row.sink)]).record(row.backlog)

@@ -5,6 +5,7 @@ import Pipeline
 import PlateWatchCore
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 /// `platewatch run` as a service: the pipeline and the management listener in one service group that
 /// SIGTERM and SIGINT shut down gracefully (cameras stop, frames in flight finish, open tracks publish, sinks
@@ -17,18 +18,21 @@ public enum RunService {
         return registry
     }
 
-    public static func run(config: Config, logger: Logger, registry: PrometheusCollectorRegistry) async throws -> RunSummary {
+    /// - Parameter configPath: the file SIGHUP re-reads (cameras and sinks); nil when the config is built in.
+    public static func run(config: Config, configPath: String?, logger: Logger, registry: PrometheusCollectorRegistry) async throws -> RunSummary {
         var limits = RunHealth.Limits()
         limits.unreadyAfter = config.management.unreadyAfter
         limits.sinkLagMax = config.management.sinkLagMax
         let health = RunHealth(limits: limits)
-        let pipeline = PipelineService(runner: PipelineRunner(config: config, logger: logger, health: health))
+        let runner = PipelineRunner(config: config, logger: logger, health: health)
+        let pipeline = PipelineService(runner: runner)
         var services = [ServiceGroupConfiguration.ServiceConfiguration(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup,
                                                                        serviceName: "pipeline")]
         if let (host, port) = config.management.hostAndPort {
             let server = ManagementServer(host: host, port: port, logger: logger) { path in routes(path, health: health, registry: registry) }
             services.append(.init(service: server, serviceName: "management"))
         }
+        services.append(.init(service: ReloadService(configPath: configPath, control: runner.control, logger: logger), serviceName: "reload"))
         var groupConfig = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .milliseconds(Int64(config.shutdownGrace * 1000))
         try await ServiceGroup(configuration: groupConfig).run()
@@ -68,5 +72,38 @@ final class PipelineService: Service, @unchecked Sendable {
     func run() async throws {
         let summary = try await cancelWhenGracefulShutdown { try await self.runner.run() }
         lock.withLock { result = summary }
+    }
+}
+
+/// SIGHUP: re-reads the config file and applies its camera list and sinks to the running pipeline. A file
+/// that does not validate changes nothing (the error is logged, the box goes on as it was).
+final class ReloadService: Service {
+    let configPath: String?
+    let control: RunControl
+    let logger: Logger
+
+    init(configPath: String?, control: RunControl, logger: Logger) {
+        self.configPath = configPath
+        self.control = control
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        try await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                guard let path = self.configPath else {
+                    self.logger.warning("SIGHUP: no config file to reload (built-in demo config)")
+                    continue
+                }
+                do {
+                    let config = try ConfigLoader.load(path: path)
+                    self.logger.notice("SIGHUP: reloading cameras and sinks", metadata: ["config": "\(path)"])
+                    try await self.control.reload(config)
+                } catch {
+                    self.logger.error("SIGHUP: config not reloaded; running as before", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 }

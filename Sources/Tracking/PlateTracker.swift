@@ -64,10 +64,12 @@ public struct PlateTracker: Sendable {
 
         mutating func move(to newBox: PixelRect, at time: MediaTime, wall: Date) {
             let dt = time.seconds - lastMedia.seconds
-            if dt > 0 {
+            // Live streams can put two frames a microsecond apart (timestamp jitter): a velocity from such a
+            // gap is noise that would fling the predicted box off the frame. Bounded to 5,000 px/s as well.
+            if dt >= 0.01 {
                 let delta = SIMD4<Double>(Double(newBox.x - box.x), Double(newBox.y - box.y), Double(newBox.width - box.width),
                                           Double(newBox.height - box.height))
-                velocity = delta / dt
+                velocity = (delta / dt).clamped(lowerBound: SIMD4(repeating: -5000), upperBound: SIMD4(repeating: 5000))
             }
             box = newBox
             lastMedia = time

@@ -59,7 +59,7 @@ struct Run: AsyncParsableCommand {
         if let ocrModel { cfg.ocr.model = ocrModel }
         if print && !cfg.sinks.contains(.stdout) { cfg.sinks.append(.stdout) }
         let summary: RunSummary
-        do { summary = try await RunService.run(config: cfg, logger: logger, registry: registry) } catch { throw Setup.fail(error) }
+        do { summary = try await RunService.run(config: cfg, configPath: config, logger: logger, registry: registry) } catch { throw Setup.fail(error) }
         for camera in summary.cameras {
             let status = camera.error.map { "FAILED: \($0)" } ?? "ok"
             FileHandle.standardError.write(Data(

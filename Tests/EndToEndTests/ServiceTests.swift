@@ -17,7 +17,7 @@ import TestSupport
                                                "--mount", "lane=\(clip)"], ready: "ready ")
     }
 
-    func start(_ yaml: String, folder: URL) throws -> Process {
+    func start(_ yaml: String, folder: URL, log: URL? = nil) throws -> Process {
         let config = folder.appendingPathComponent("config.yaml")
         try yaml.write(to: config, atomically: true, encoding: .utf8)
         let process = Process()
@@ -25,7 +25,12 @@ import TestSupport
         process.arguments = ["run", "--config", config.path]
         process.currentDirectoryURL = Footage.root
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        if let log {
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: log)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }
@@ -114,6 +119,41 @@ import TestSupport
         #expect(get(base + "/readyz").body.contains("camera lane"))
         server = try rtspServer(port: port)
         #expect(ServerProcess.eventually(15) { get(base + "/readyz").status == 200 }, "ready again once it is back")
+    }
+
+    @Test func sighupAddsAndRemovesCamerasWhileOthersStream() throws {
+        let server = try ServerProcess("/usr/bin/python3", [Footage.root.appendingPathComponent("tools/rtsp/serve.py").path, "--port", "0",
+                                                            "--mount", "a=\(clip)", "--mount", "b=\(clip)", "--mount", "c=\(clip)"], ready: "ready ")
+        defer { server.kill() }
+        let dir = try folder()
+        let log = dir.appendingPathComponent("run.log")
+        func yaml(_ cameras: [String]) -> String {
+            """
+            site: t
+            store: \(dir.appendingPathComponent("o.sqlite").path)
+            management: {listen: off}
+            logging: {level: info}
+            cameras: [\(cameras.map { "{id: \($0), url: \"rtsp://127.0.0.1:\(server.readyPort)/\($0)\"}" }.joined(separator: ", "))]
+            sinks: [{type: jsonl, path: \(dir.appendingPathComponent("events.jsonl").path)}]
+            """
+        }
+        let run = try start(yaml(["a", "b"]), folder: dir, log: log)
+        func logText() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        #expect(ServerProcess.eventually(20) {
+            logText().contains("camera.id=a from=connecting to=streaming") && logText().contains("camera.id=b from=connecting to=streaming")
+        })
+        try yaml(["a", "c"]).write(to: dir.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        kill(run.processIdentifier, SIGHUP)
+        #expect(ServerProcess.eventually(10) { logText().contains("camera.id=c from=connecting to=streaming") }, "the new camera streams")
+        kill(run.processIdentifier, SIGTERM)
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 0)
+        let text = logText()
+        #expect(text.contains("camera.id=b [Pipeline] reload: camera stops"))
+        #expect(!text.contains("camera.id=a [Pipeline] reload: camera stops"), "an unchanged camera is not touched")
+        #expect(!text.contains("camera.id=a from=streaming to=stopped") || text.range(of: "camera.id=a from=streaming to=stopped")!.lowerBound
+                > text.range(of: "camera.id=c from=connecting to=streaming")!.lowerBound, "camera a streamed through the reload")
+        #expect(text.components(separatedBy: "camera.id=a from=connecting to=streaming").count == 2, "camera a connected once")
     }
 
     @Test func doctorFailsClearly() throws {

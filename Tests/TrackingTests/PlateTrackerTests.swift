@@ -128,3 +128,15 @@ extension PlateTrackerTests {
         #expect(passages.map(\.plate) == ["51F67890", "29A12345"])
     }
 }
+
+extension PlateTrackerTests {
+    /// Live timestamps can put two frames a microsecond apart; the motion estimate must not blow up on it.
+    @Test func framesAMicrosecondApartDoNotFlingTheTrack() {
+        var tracker = PlateTracker()
+        let wall = start
+        _ = tracker.add(read("51F67890", x: 500), at: MediaTime(seconds: 1), wall: wall)
+        _ = tracker.add(read("51F67890", x: 510), at: MediaTime(seconds: 1.000001), wall: wall)
+        _ = tracker.add(read("51F67890", x: 515), at: MediaTime(seconds: 1.4), wall: wall)
+        #expect(tracker.activeTracks == 1, "the third read joins the same track")
+    }
+}
