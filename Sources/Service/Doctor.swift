@@ -121,7 +121,7 @@ public enum Doctor {
 
     /// The pass/fail table `doctor` prints.
     public static func table(_ checks: [Check]) -> String {
-        let width = min(48, checks.map(\.name.count).max() ?? 10)
+        let width = min(64, checks.map(\.name.count).max() ?? 10)
         return checks.map { c in
             "\(c.passed ? "PASS" : "FAIL")  \(c.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(c.detail)"
         }.joined(separator: "\n")
