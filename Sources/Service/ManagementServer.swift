@@ -37,7 +37,18 @@ public final class ManagementServer: Service, @unchecked Sendable {
     /// The port actually listened on (port 0 asks the kernel for one), once `run` has bound it.
     public var listeningPort: Int? { lock.withLock { bound } }
 
+    /// A listener that cannot bind (the port is taken) is logged and left out: plates matter more than metrics.
     public func run() async throws {
+        do {
+            try await serve()
+        } catch {
+            logger.error("management listener not started; the box runs without /metrics and /readyz", metadata: [
+                "listen": "\(host):\(port)", "error": "\(error)"])
+            try? await gracefulShutdown()
+        }
+    }
+
+    private func serve() async throws {
         let route = self.route
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

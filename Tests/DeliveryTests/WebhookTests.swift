@@ -120,3 +120,48 @@ import TestSupport
         #expect(throws: PlateWatchError.self) { try WebhookSink(config: config, environment: ["PW_UNSET_SECRET": "short"]) }
     }
 }
+
+extension WebhookTests {
+    /// The platform's certificate signed by a private CA: trusted with `ca_file`, refused without it.
+    @Test func httpsWithThePlatformsOwnCA() async throws {
+        let folder = temporaryFolder()
+        func openssl(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            process.currentDirectoryURL = folder
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            try #require(process.terminationStatus == 0, "openssl \(arguments.first ?? "")")
+        }
+        try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=PlateWatch test CA"])
+        try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"])
+        try "subjectAltName=IP:127.0.0.1\n".write(to: folder.appendingPathComponent("san.ext"), atomically: true, encoding: .utf8)
+        try openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+                     "-days", "2", "-extfile", "san.ext"])
+        try secret.write(to: folder.appendingPathComponent("secret"), atomically: true, encoding: .utf8)
+        let server = try ServerProcess("/usr/bin/python3", [
+            TestSupport.Footage.root.appendingPathComponent("tools/webhook/receiver.py").path, "--port", "0",
+            "--secret-file", folder.appendingPathComponent("secret").path, "--out", folder.appendingPathComponent("received.txt").path,
+            "--cert", folder.appendingPathComponent("server.pem").path, "--key", folder.appendingPathComponent("server.key").path,
+        ], ready: "ready ")
+        defer { server.kill() }
+
+        func deliver(caFile: String?) async throws -> Bool {
+            var config = WebhookSinkConfig(url: "https://127.0.0.1:\(server.readyPort)/api/plate-events")
+            config.secretFile = folder.appendingPathComponent("secret").path
+            config.caFile = caFile
+            config.timeout = 3
+            let publisher = EventPublisher(outbox: try Outbox(path: folder.appendingPathComponent("\(UUID()).sqlite").path),
+                                           sinks: [try WebhookSink(config: config)], logger: Logger(label: "tls"), settings: fastRetries())
+            try await publisher.start()
+            try await publisher.publish(sampleEvent())
+            return await publisher.finish(timeout: 3)
+        }
+        #expect(try await deliver(caFile: folder.appendingPathComponent("ca.pem").path), "trusted through ca_file")
+        #expect(try await !deliver(caFile: nil), "an unknown CA is not trusted")
+        #expect(throws: PlateWatchError.self) { try WebhookSink(config: { var c = WebhookSinkConfig(url: "https://x/y"); c.secretEnv = "S"; c.caFile = "/nonexistent.pem"; return c }(), environment: ["S": secret]) }
+    }
+}
