@@ -92,6 +92,11 @@ public final class Outbox: Sendable {
             }
             try db.create(index: "event_created", on: "event", columns: ["created_at"])
         }
+        // v1 marked an event delivered once every sink had it; the per-sink cursors of v2 say that now.
+        migrator.registerMigration("v3-drop-delivered-at") { db in
+            try db.drop(index: "event_pending")
+            try db.alter(table: "event") { t in t.drop(column: "delivered_at") }
+        }
         return migrator
     }
 
@@ -150,13 +155,6 @@ public final class Outbox: Sendable {
             try Row.fetchAll(db, sql: "SELECT sequence, id, type, camera, json, created_at FROM event WHERE sequence > ? ORDER BY sequence LIMIT ?",
                              arguments: [sequence, limit]).map(Self.item)
         }
-    }
-
-    /// Events some sink in `sinks` has not taken yet, oldest first.
-    public func pending(sinks: [String], limit: Int = 1000) throws -> [Item] {
-        guard !sinks.isEmpty else { return [] }
-        let lowest = try sinks.map { try cursor(for: $0) }.min() ?? 0
-        return try events(after: lowest, limit: limit)
     }
 
     public func deadLetter(_ item: Item, sink: String, reason: String) throws {

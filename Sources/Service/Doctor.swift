@@ -1,6 +1,8 @@
 import Delivery
 import Foundation
 import Ingest
+import NIOCore
+import NIOPosix
 import OCR
 import PlateWatchCore
 
@@ -96,25 +98,19 @@ public enum Doctor {
         return checks
     }
 
-    /// TCP connect to the URL's host and port.
+    /// TCP connect to the URL's host and port (through SwiftNIO, like every socket of the product).
     static func reachable(_ url: String, timeout: Double) throws {
         guard let parsed = URL(string: url), let host = parsed.host else {
             throw PlateWatchError(.config, subject: url, message: "not a URL")
         }
         let port = parsed.port ?? (parsed.scheme == "https" ? 443 : 80)
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, "\(port)", &hints, &result) == 0, let first = result else {
-            throw PlateWatchError(.sink, subject: url, message: "cannot resolve \(host)", hint: "check DNS or use an address")
-        }
-        defer { freeaddrinfo(result) }
-        let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
-        defer { close(fd) }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        guard connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
-            throw PlateWatchError(.sink, subject: url, message: "cannot connect to \(host):\(port): \(String(cString: strerror(errno)))",
+        do {
+            let channel = try ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.milliseconds(Int64(timeout * 1000)))
+                .connect(host: host, port: port).wait()
+            try? channel.close().wait()
+        } catch {
+            throw PlateWatchError(.sink, subject: url, message: "cannot connect to \(host):\(port): \(error)",
                                   hint: "is the platform up and the route open?")
         }
     }
