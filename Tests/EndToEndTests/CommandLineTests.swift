@@ -24,6 +24,23 @@ import TestSupport
         return Footage.root.appendingPathComponent(".build/release/platewatch")
     }
 
+    /// Starts the binary without waiting for it (a service run); stdout is dropped, stderr goes to `log` if given.
+    static func launch(_ arguments: [String], log: URL? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = Footage.root
+        process.standardOutput = FileHandle.nullDevice
+        if let log {
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: log)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
+        try process.run()
+        return process
+    }
+
     static func run(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = binary

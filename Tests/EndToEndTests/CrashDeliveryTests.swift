@@ -25,16 +25,7 @@ import TestSupport
         return path
     }
 
-    func launch(_ config: String) throws -> Process {
-        let process = Process()
-        process.executableURL = CommandLineTests.binary
-        process.arguments = ["run", "--config", config]
-        process.currentDirectoryURL = Footage.root
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
+    func launch(_ config: String) throws -> Process { try CommandLineTests.launch(["run", "--config", config]) }
 
     @Test func twentyKillsLoseNoEvent() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pw-crash-\(UUID().uuidString)")

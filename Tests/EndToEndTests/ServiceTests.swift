@@ -20,19 +20,7 @@ import TestSupport
     func start(_ yaml: String, folder: URL, log: URL? = nil) throws -> Process {
         let config = folder.appendingPathComponent("config.yaml")
         try yaml.write(to: config, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = CommandLineTests.binary
-        process.arguments = ["run", "--config", config.path]
-        process.currentDirectoryURL = Footage.root
-        process.standardOutput = FileHandle.nullDevice
-        if let log {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: log)
-        } else {
-            process.standardError = FileHandle.nullDevice
-        }
-        try process.run()
-        return process
+        return try CommandLineTests.launch(["run", "--config", config.path], log: log)
     }
 
     func get(_ url: String) -> (status: Int, body: String) {
