@@ -129,7 +129,11 @@ public final class Outbox: Sendable {
     /// The sink's cursor. A sink seen for the first time starts at the end of the store: it gets events from
     /// now on (`replay` re-sends older ones on request).
     public func cursor(for sink: String) throws -> Int64 {
-        try write { db in
+        // Read first: every delivery asks, and a write transaction would cost an fsync each time.
+        if let cursor = try read({ db in try Int64.fetchOne(db, sql: "SELECT sequence FROM sink_cursor WHERE sink = ?", arguments: [sink]) }) {
+            return cursor
+        }
+        return try write { db in
             if let cursor = try Int64.fetchOne(db, sql: "SELECT sequence FROM sink_cursor WHERE sink = ?", arguments: [sink]) {
                 return cursor
             }

@@ -144,6 +144,8 @@ public final class CameraSource: @unchecked Sendable {
         // Media time and frame index carried over from earlier sessions.
         var indexBase = 0, timeOffset = 0.0
         var lastMedia: Double?, lastWall: Date?
+        // The decoding thread's own copy of the picture size: compared per frame without the lock.
+        var size = (width: 0, height: 0)
         while !stopSignal.isSet {
             transition(to: .connecting)
             do {
@@ -165,7 +167,10 @@ public final class CameraSource: @unchecked Sendable {
                         attempt = 0
                         transition(to: .streaming)
                     }
-                    noteSize(frame.luma)
+                    if frame.luma.width != size.width || frame.luma.height != size.height {
+                        noteSize(frame.luma, was: size)
+                        size = (frame.luma.width, frame.luma.height)
+                    }
                     frame.index += indexBase
                     frame.mediaTime = MediaTime(seconds: frame.mediaTime.seconds + timeOffset)
                     lastMedia = frame.mediaTime.seconds
@@ -241,18 +246,15 @@ public final class CameraSource: @unchecked Sendable {
 
     /// A camera reconfigured mid-stream (new resolution) goes on: the decoder follows the new parameters
     /// and each frame carries its own size; the change is logged so an operator can match it to a config change.
-    private func noteSize(_ luma: LumaImage) {
-        let old = condition.withLock { () -> (Int, Int) in
-            let old = (current.width, current.height)
+    private func noteSize(_ luma: LumaImage, was old: (width: Int, height: Int)) {
+        condition.withLock {
             current.width = luma.width
             current.height = luma.height
-            return old
         }
-        guard old != (luma.width, luma.height) else { return }
-        if old.0 == 0 {
+        if old.width == 0 {
             logger.info("camera picture size", metadata: ["width": "\(luma.width)", "height": "\(luma.height)"])
         } else {
-            logger.notice("camera picture size changed", metadata: ["from": "\(old.0)x\(old.1)", "to": "\(luma.width)x\(luma.height)"])
+            logger.notice("camera picture size changed", metadata: ["from": "\(old.width)x\(old.height)", "to": "\(luma.width)x\(luma.height)"])
         }
     }
 

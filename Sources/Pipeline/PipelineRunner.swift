@@ -113,7 +113,7 @@ public struct PipelineRunner: Sendable {
         let readers = try config.ocr.workers.map { try PlateReaderPool(size: $0, settings: config.ocr) }
             ?? PlateReaderPool.sized(cameras: config.cameras.count, settings: config.ocr)
         let (stream, continuation) = AsyncStream<Message>.makeStream()
-        let stop = StopFlag()
+        let stop = StopSignal()
         let roster = CameraRoster()
         // Starts one camera: its source and its analysis thread. Counted before the thread starts, so that the
         // run cannot end between a reload's stop of one camera and the start of another.
@@ -221,7 +221,7 @@ public struct PipelineRunner: Sendable {
         return book
     }
 
-    static func runCamera(_ camera: CameraConfig, source: CameraSource, config: Config, readers: PlateReaderPool, logger: Logger, stop: StopFlag,
+    static func runCamera(_ camera: CameraConfig, source: CameraSource, config: Config, readers: PlateReaderPool, logger: Logger, stop: StopSignal,
                           observer: RunObserver?, emit: (PlateEvent) -> Void) -> RunSummary.CameraResult {
         var logger = logger
         logger[metadataKey: "camera.id"] = "\(camera.id)"
@@ -229,7 +229,6 @@ public struct PipelineRunner: Sendable {
         var result = RunSummary.CameraResult(camera: camera.id, frames: 0, reads: 0, events: 0, seconds: 0, error: nil)
         do {
             source.start()
-            defer { source.stop() }
             let analyzer = FrameAnalyzer(readers: readers, tracking: config.tracking)
             analyzer.regionOfInterest = camera.roi
             func publish(_ passages: [Passage]) -> [PlateEvent] {
@@ -362,14 +361,6 @@ public final class RunControl: @unchecked Sendable {
         try await handler(config)
         return true
     }
-}
-
-/// Set once from the async side, polled per frame by camera threads.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }
 
 extension PipelineRunner {

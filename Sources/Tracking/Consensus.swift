@@ -51,11 +51,12 @@ public struct Consensus: Sendable {
         }!
         let total = group.map(\.weight).reduce(0, +)
         let length = group[0].best.plate.count
+        let texts = group.map { Array($0.best.plate) }
         var chars: [Character] = []
         var weakest = 1.0
         for position in 0..<length {
             var tally: [Character: Double] = [:]
-            for vote in group { tally[Array(vote.best.plate)[position], default: 0] += vote.weight }
+            for (vote, text) in zip(group, texts) { tally[text[position], default: 0] += vote.weight }
             let winner = tally.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }!
             chars.append(winner.key)
             weakest = min(weakest, total > 0 ? winner.value / total : 0)

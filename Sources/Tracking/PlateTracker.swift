@@ -50,6 +50,8 @@ public struct PlateTracker: Sendable {
         var lastSeen: Date
         var votes: [String: Consensus.Vote] = [:]
         var reads = 0
+        /// The vote over `votes`, redone when a read is added: settling and matching look at it every frame.
+        var consensus: Consensus?
         /// The plate last published for this track, and how many updates followed the first read.
         var published: String?
         var updates = 0
@@ -100,7 +102,7 @@ public struct PlateTracker: Sendable {
     /// True when `box` belongs to a track whose plate is settled, so the frame need not be read again there.
     /// Only a clear overlap counts here: skipping a read on a mere neighbour would hide the next vehicle.
     public func isSettled(_ box: PixelRect, at time: MediaTime) -> Bool {
-        guard let i = overlappingTrack(box, at: time), let consensus = consensus(of: tracks[i]) else { return false }
+        guard let i = overlappingTrack(box, at: time), let consensus = tracks[i].consensus else { return false }
         return consensus.exact >= settings.settleVotes
     }
 
@@ -124,7 +126,8 @@ public struct PlateTracker: Sendable {
         tracks[i].reads += 1
         tracks[i].votes[read.plate, default: Consensus.Vote(best: read)].add(read)
 
-        guard let consensus = consensus(of: tracks[i]), isConfident(consensus, early: true) else { return nil }
+        tracks[i].consensus = Consensus(votes: Array(tracks[i].votes.values), reads: tracks[i].reads, isPlate: isPlate)
+        guard let consensus = tracks[i].consensus, isConfident(consensus, early: true) else { return nil }
         if let published = tracks[i].published {
             guard consensus.plate != published, tracks[i].updates < Self.maxUpdates else { return nil }
             tracks[i].updates += 1
@@ -147,10 +150,6 @@ public struct PlateTracker: Sendable {
 
     /// A plate published lately on this camera, or one character off it (a Hanzi read as another province
     /// on a track that broke), is the same vehicle again.
-    private func consensus(of track: Track) -> Consensus? {
-        Consensus(votes: Array(track.votes.values), reads: track.reads, isPlate: isPlate)
-    }
-
     private func isRepeat(_ track: Track, _ plate: String) -> Bool {
         recentlyPublished.contains { published, last in
             Consensus.differences(published, plate) <= 1 && track.firstMedia.seconds - last <= settings.repeatWindow
@@ -192,7 +191,7 @@ public struct PlateTracker: Sendable {
     /// What an ending track still has to say: its first event, or an update when its reads since moved the
     /// vote to another plate.
     private func finalPassage(_ track: inout Track) -> Passage? {
-        guard let consensus = consensus(of: track) else { return nil }
+        guard let consensus = track.consensus else { return nil }
         if let published = track.published {
             guard consensus.plate != published, track.updates < Self.maxUpdates, isConfident(consensus, early: true) else { return nil }
             track.updates += 1
@@ -226,7 +225,7 @@ public struct PlateTracker: Sendable {
     private func trackIndex(for box: PixelRect, plate: String, at time: MediaTime) -> Int? {
         var best: (Int, Double)?
         for (i, track) in tracks.enumerated() {
-            if let leader = consensus(of: track)?.plate, PlateText.editDistance(plate, leader) > 2 { continue }
+            if let leader = track.consensus?.plate, PlateText.editDistance(plate, leader) > 2 { continue }
             let expected = track.predicted(at: time)
             var score = expected.intersectionOverUnion(box)
             if score < 0.05 {
