@@ -13,7 +13,10 @@ RUNTIME_PACKAGES := pkg-config libavcodec-dev libavformat-dev libswscale-dev lib
 # GStreamer's RTSP server (tools/rtsp/serve.py) that the ingest tests stream the clips from, and
 # nats-server for the JetStream sink's cluster test.
 TEST_PACKAGES := python3-jsonschema nats-server python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
-                 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+                 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad chromium chromium-driver python3-pip
+# From PyPI, for Debian's python3: Selenium drives headless Chromium in the desk's browser tests;
+# openapi-spec-validator checks the desk's /openapi.yaml.
+TEST_PIP := selenium openapi-spec-validator
 
 # Only for regenerating testvideos/ (`make footage`).
 FOOTAGE_PACKAGES := ffmpeg python3-pil python3-numpy fonts-dejavu-core fonts-dejavu-extra fonts-wqy-microhei
@@ -48,12 +51,15 @@ build: deps
 	$(SWIFT) build -c $(CONFIG)
 
 # Runs every bundled clip through the pipeline with the built-in defaults: events are printed as they
-# are published and appended to ./var/events.jsonl; the outbox is ./var/platewatch.sqlite.
+# are published and appended to ./var/events.jsonl; the outbox is ./var/platewatch.sqlite. Then starts the
+# desk on them (http://127.0.0.1:$(DESK_PORT)/; Ctrl-C stops it): it prints the admin's one-time password.
+DESK_PORT ?= 8080
 demo: build
 	@# Events of files have ids derived from the footage (a rerun after a crash is deduplicated by id),
-	@# so the demo starts from an empty store to show every event again.
-	rm -f var/platewatch.sqlite var/platewatch.sqlite-wal var/platewatch.sqlite-shm
+	@# so the demo starts from empty stores to show every event again, and a new one-time admin password.
+	rm -f var/platewatch.sqlite var/platewatch.sqlite-wal var/platewatch.sqlite-shm var/desk.sqlite var/desk.sqlite-wal var/desk.sqlite-shm
 	$(BIN) run --print
+	$(BIN) desk --port $(DESK_PORT)
 
 # Unit tests, then the end-to-end checks (real footage, real SQLite, the CLI as a user runs it), then a
 # short accuracy-only bench: it reports missed targets but speed and targets are never asserted here.
@@ -61,6 +67,8 @@ demo: build
 # sets it for itself).
 test: build
 	$(call apt_ensure,$(TEST_PACKAGES))
+	@/usr/bin/python3 -c "import selenium, openapi_spec_validator" 2>/dev/null || \
+		$(SUDO) /usr/bin/python3 -m pip install -q --break-system-packages $(TEST_PIP)
 	@# One test at a time: the end-to-end tests run real servers and real-time streams, and on two cores
 	@# tests that wait on them in parallel starve Swift's cooperative pool that the delivery tasks run on.
 	OMP_THREAD_LIMIT=1 $(SWIFT) test -c $(CONFIG) --no-parallel

@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -82,7 +84,7 @@ let package = Package(
         .target(
             name: "Service",
             dependencies: [
-                "PlateWatchCore", "Pipeline", "Ingest", "OCR", "Delivery",
+                "PlateWatchCore", "Pipeline", "Ingest", "OCR", "Delivery", "Desk",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -92,6 +94,21 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+        // The border guard's desk: a Hummingbird web app over its own store, fed from the outbox.
+        .target(
+            name: "Desk",
+            dependencies: [
+                "PlateWatchCore", "Delivery",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Assets")]
         ),
         // Footage + ground truth → measurements and reports; sits on top of the pipeline.
         .target(
@@ -106,8 +123,9 @@ let package = Package(
         .executableTarget(
             name: "platewatch",
             dependencies: [
-                "PlateWatchCore", "Pipeline", "Ingest", "OCR", "Delivery", "Bench", "Service",
+                "PlateWatchCore", "Pipeline", "Ingest", "OCR", "Delivery", "Bench", "Service", "Desk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -119,6 +137,11 @@ let package = Package(
         .testTarget(name: "OCRTests", dependencies: ["OCR", "Vision", "Ingest", "PlateWatchCore", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "PlateWatchCore"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "PlateWatchCore", "TestSupport"]),
+        .testTarget(
+            name: "DeskTests",
+            dependencies: ["Desk", "Delivery", "PlateWatchCore", "TestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "PlateWatchCore", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",

@@ -51,6 +51,9 @@ public final class Outbox: Sendable {
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
+            // Other writers share the file: the desk appends `plate.corrected`, `outbox replay` moves cursors.
+            // They wait for each other rather than fail.
+            configuration.busyMode = .timeout(5)
             database = try DatabaseQueue(path: path, configuration: configuration)
             try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
             try Self.migrator.migrate(database)

@@ -48,6 +48,11 @@ public final class RunHealth: @unchecked Sendable {
         lock.withLock { sourceList }().map { ($0.id, $0.stats) }
     }
 
+    /// The camera's recent quarter-size picture (see `CameraSource.thumbnail`).
+    public func thumbnail(_ camera: String) -> LumaImage? {
+        lock.withLock { sourceList }().first { $0.id == camera }?.thumbnail
+    }
+
     public func readiness(now: Date = Date()) -> Readiness {
         let (listSources, outbox, listSinks, since) = lock.withLock { (sourceList, self.outbox, sinkList, attachedAt) }
         let (sources, sinks) = (listSources(), listSinks())

@@ -23,6 +23,8 @@ public struct Config: Sendable, Equatable {
     public var delivery: DeliverySettings = DeliverySettings()
     public var management: ManagementSettings = ManagementSettings()
     public var logging: LoggingSettings = LoggingSettings()
+    /// The border guard's desk; nil when the config has no `desk:` (then `run` starts none).
+    public var desk: DeskSettings? = nil
     /// Seconds a stop (SIGTERM, SIGINT) may take: cameras stop, frames in flight finish, sinks flush. Default 15.
     public var shutdownGrace: Double = 15
 
@@ -115,6 +117,30 @@ public struct ManagementSettings: Sendable, Equatable {
     /// Host and port of `listen`, nil when the listener is off.
     public var hostAndPort: (host: String, port: Int)? {
         guard let listen, let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else { return nil }
+        return (String(listen[..<colon]), port)
+    }
+}
+
+/// The desk web app (`platewatch desk`, or inside `run` when the config has `desk:`).
+public struct DeskSettings: Sendable, Equatable {
+    /// `host:port` of the web listener. Default `127.0.0.1:8080`.
+    public var listen: String = "127.0.0.1:8080"
+    /// The desk's own SQLite file: passages, corrections, watchlist, users, sessions, audit log.
+    public var store: String = "./var/desk.sqlite"
+    /// Marks the session cookie `Secure`: on whenever the desk is reached through TLS (a reverse proxy).
+    public var secureCookies: Bool = false
+    /// A browser session ends after this many hours without a request.
+    public var sessionHours: Double = 12
+    /// Failed logins for one user (or from one address) within `lockoutMinutes` that lock it for as long.
+    public var maxFailedLogins: Int = 5
+    public var lockoutMinutes: Double = 15
+    /// Where the first admin's password may come from at first start (otherwise a one-time password is
+    /// generated and printed once). Never a default password.
+    public var adminPasswordEnv: String = "PLATEWATCH_DESK_ADMIN_PASSWORD"
+    public init() {}
+
+    public var hostAndPort: (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else { return nil }
         return (String(listen[..<colon]), port)
     }
 }

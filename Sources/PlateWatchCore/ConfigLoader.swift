@@ -77,7 +77,7 @@ struct ConfigReader {
 
     func config(_ root: Node) throws -> Config {
         let map = try mapping(root, "", allowed: ["site", "store", "ocr", "tracking", "cameras", "sinks", "events", "ingest", "outbox",
-                                                     "management", "logging", "shutdown_grace"])
+                                                     "management", "logging", "shutdown_grace", "desk"])
         let site = try requiredString(map, "site", "", parent: root)
         guard let camerasNode = map["cameras"] else { throw fail(root, "cameras", "missing; list at least one camera") }
         guard case .sequence(let cameraNodes) = camerasNode, !cameraNodes.isEmpty else {
@@ -102,6 +102,7 @@ struct ConfigReader {
         if let node = map["outbox"] { config.delivery = try delivery(node) }
         if let node = map["management"] { config.management = try management(node) }
         if let node = map["logging"] { config.logging = try logging(node) }
+        if let node = map["desk"] { config.desk = try desk(node) }
         if let v = try number(map["shutdown_grace"], "shutdown_grace", range: 1...600) { config.shutdownGrace = v }
         if let node = map["sinks"] {
             guard case .sequence(let sinkNodes) = node else { throw fail(node, "sinks", "expected a list of sinks") }
@@ -224,6 +225,28 @@ struct ConfigReader {
         if let v = try number(map["unready_after"], "management.unready_after", range: 0...86_400) { m.unreadyAfter = v }
         if let v = try number(map["sink_lag_max"], "management.sink_lag_max", range: 1...604_800) { m.sinkLagMax = v }
         return m
+    }
+
+    func desk(_ node: Node) throws -> DeskSettings {
+        var d = DeskSettings()
+        // `desk: {}` or a bare `desk:` turns the desk on with its defaults.
+        if case .scalar(let scalar) = node, scalar.string.isEmpty || scalar.string == "null" { return d }
+        let map = try mapping(node, "desk", allowed: ["listen", "store", "secure_cookies", "session_hours", "max_failed_logins",
+                                                      "lockout_minutes", "admin_password_env"])
+        if let listen = try string(map["listen"], "desk.listen") {
+            d.listen = listen
+            guard d.hostAndPort != nil else { throw fail(map["listen"], "desk.listen", "expected host:port, e.g. 127.0.0.1:8080") }
+        }
+        if let store = try string(map["store"], "desk.store") { d.store = store }
+        if let node = map["secure_cookies"] {
+            guard let value = node.bool else { throw fail(node, "desk.secure_cookies", "expected true or false") }
+            d.secureCookies = value
+        }
+        if let v = try number(map["session_hours"], "desk.session_hours", range: 0.1...720) { d.sessionHours = v }
+        if let v = try number(map["max_failed_logins"], "desk.max_failed_logins", range: 1...100) { d.maxFailedLogins = Int(v) }
+        if let v = try number(map["lockout_minutes"], "desk.lockout_minutes", range: 1...1440) { d.lockoutMinutes = v }
+        if let env = try string(map["admin_password_env"], "desk.admin_password_env") { d.adminPasswordEnv = env }
+        return d
     }
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

@@ -25,6 +25,17 @@ public struct LumaImage: Sendable, Equatable {
     }
 
     /// The picture as a binary PGM file (what Tesseract's training tools and FFmpeg both read).
+    /// Every fourth pixel of every fourth row: a preview, not an analysis input.
+    public func quarter() -> LumaImage {
+        let w = max(1, width / 4), h = max(1, height / 4)
+        var out = [UInt8](repeating: 0, count: w * h)
+        for y in 0..<h {
+            let row = min(height - 1, y * 4) * width
+            for x in 0..<w { out[y * w + x] = pixels[row + min(width - 1, x * 4)] }
+        }
+        return LumaImage(width: w, height: h, pixels: out)
+    }
+
     public var pgm: [UInt8] { Array("P5 \(width) \(height) 255\n".utf8) + pixels }
 
     /// Copies the part of the picture inside `rect`, clipped to the picture.

@@ -6,15 +6,18 @@ import NIOPosix
 import ServiceLifecycle
 
 /// A small HTTP/1.1 listener for the people and machines that look after the box: `/metrics`, `/healthz`,
-/// `/readyz`. Loopback by default; nothing on it changes state.
+/// `/readyz`, and `/cameras` (JSON, with a recent picture of each) for a desk run as its own process. Loopback by default; nothing on it changes state.
 public final class ManagementServer: Service, @unchecked Sendable {
     public struct Response: Sendable {
         public var status: HTTPResponseStatus
         public var contentType: String
-        public var body: String
+        public var body: [UInt8]
         public init(_ status: HTTPResponseStatus, _ body: String, contentType: String = "text/plain; charset=utf-8") {
+            self.init(status, bytes: Array(body.utf8), contentType: contentType)
+        }
+        public init(_ status: HTTPResponseStatus, bytes: [UInt8], contentType: String) {
             self.status = status
-            self.body = body
+            self.body = bytes
             self.contentType = contentType
         }
     }
@@ -87,9 +90,9 @@ public final class ManagementServer: Service, @unchecked Sendable {
                 let response = method == .GET ? route(path) : Response(.methodNotAllowed, "only GET\n")
                 var headers = HTTPHeaders()
                 headers.add(name: "Content-Type", value: response.contentType)
-                headers.add(name: "Content-Length", value: "\(response.body.utf8.count)")
+                headers.add(name: "Content-Length", value: "\(response.body.count)")
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: response.body)))), promise: nil)
+                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             }
         }

@@ -1,4 +1,6 @@
 import Foundation
+import Delivery
+import Desk
 import Logging
 import Metrics
 import Pipeline
@@ -28,11 +30,27 @@ public enum RunService {
         let pipeline = PipelineService(runner: runner)
         var services = [ServiceGroupConfiguration.ServiceConfiguration(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup,
                                                                        serviceName: "pipeline")]
+        let cameras = Locked(config.cameras)
+        let board = CameraBoard(health: health) { cameras.value }
         if let (host, port) = config.management.hostAndPort {
-            let server = ManagementServer(host: host, port: port, logger: logger) { path in routes(path, health: health, registry: registry) }
+            let server = ManagementServer(host: host, port: port, logger: logger) { path in
+                routes(path, health: health, registry: registry, board: board)
+            }
             services.append(.init(service: server, serviceName: "management"))
         }
-        services.append(.init(service: ReloadService(configPath: configPath, control: runner.control, logger: logger), serviceName: "reload"))
+        if let settings = config.desk {
+            let desk = try await DeskService.make(config: config, settings: settings, outbox: try Outbox(path: config.store),
+                                                  cameras: InProcessCameraStatus(list: { board.cameras() }, picture: board.thumbnail),
+                                                  logger: logger, announce: { print($0) }) { port in
+                logger.notice("desk listening", metadata: ["url": "http://\(settings.hostAndPort?.host ?? "127.0.0.1"):\(port)/"])
+            }
+            // Like the management listener: a desk that cannot listen (port taken) is logged by the group and
+            // left out; the barrier's plates matter more.
+            services.append(.init(service: desk, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore, serviceName: "desk"))
+        }
+        services.append(.init(service: ReloadService(configPath: configPath, control: runner.control, logger: logger) { next in
+            cameras.value = next.cameras
+        }, serviceName: "reload"))
         var groupConfig = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .milliseconds(Int64(config.shutdownGrace * 1000))
         try await ServiceGroup(configuration: groupConfig).run()
@@ -42,8 +60,16 @@ public enum RunService {
         return summary
     }
 
-    static func routes(_ path: String, health: RunHealth, registry: PrometheusCollectorRegistry) -> ManagementServer.Response {
+    static func routes(_ path: String, health: RunHealth, registry: PrometheusCollectorRegistry, board: CameraBoard) -> ManagementServer.Response {
+        if path.hasPrefix("/cameras/"), path.hasSuffix("/thumbnail.jpg") {
+            let id = String(path.dropFirst("/cameras/".count).dropLast("/thumbnail.jpg".count)).removingPercentEncoding ?? ""
+            guard let jpeg = board.thumbnail(id) else { return .init(.notFound, "no picture from camera \(id) yet\n") }
+            return .init(.ok, bytes: Array(jpeg), contentType: "image/jpeg")
+        }
         switch path {
+        case "/cameras":
+            let body = (try? PlateEvent.makeEncoder().encode(board.cameras())).map { Array($0) } ?? Array("[]".utf8)
+            return .init(.ok, bytes: body, contentType: "application/json")
         case "/metrics":
             health.updateStoreGauges()
             return .init(.ok, registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
@@ -54,7 +80,7 @@ public enum RunService {
             return .init(readiness.ready ? .ok : .serviceUnavailable,
                          (readiness.ready ? "ready\n" : "not ready\n") + readiness.lines.joined(separator: "\n") + "\n")
         default:
-            return .init(.notFound, "not found: /metrics, /healthz, /readyz\n")
+            return .init(.notFound, "not found: /metrics, /healthz, /readyz, /cameras\n")
         }
     }
 }
@@ -81,11 +107,13 @@ final class ReloadService: Service {
     let configPath: String?
     let control: RunControl
     let logger: Logger
+    let applied: @Sendable (Config) -> Void
 
-    init(configPath: String?, control: RunControl, logger: Logger) {
+    init(configPath: String?, control: RunControl, logger: Logger, applied: @escaping @Sendable (Config) -> Void = { _ in }) {
         self.configPath = configPath
         self.control = control
         self.logger = logger
+        self.applied = applied
     }
 
     func run() async throws {
@@ -100,6 +128,7 @@ final class ReloadService: Service {
                     let config = try ConfigLoader.load(path: path)
                     self.logger.notice("SIGHUP: reloading cameras and sinks", metadata: ["config": "\(path)"])
                     try await self.control.reload(config)
+                    self.applied(config)
                 } catch {
                     self.logger.error("SIGHUP: config not reloaded; running as before", metadata: ["error": "\(error)"])
                 }
@@ -107,3 +136,4 @@ final class ReloadService: Service {
         }
     }
 }
+

@@ -12,7 +12,7 @@ struct PlateWatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platewatch",
         abstract: "Edge licence-plate reader: cameras in, one plate event per vehicle out.",
-        subcommands: [Run.self, Read.self, Probe.self, BenchCommand.self, ValidateConfig.self, CutLines.self, OutboxCommand.self, DoctorCommand.self])
+        subcommands: [Run.self, Read.self, Probe.self, BenchCommand.self, ValidateConfig.self, CutLines.self, OutboxCommand.self, DoctorCommand.self, DeskCommand.self])
 
     static func main() async {
         TesseractRuntime.ensureSingleThreadedOpenMP()

@@ -9,9 +9,10 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// - Parameter ready: a prefix of the stdout line that says the server listens; nil to wait for nothing.
     public init(_ executable: String, _ arguments: [String], ready: String?, timeout: Double = 15,
-                hint: String = "make test installs the servers the tests start") throws {
+                environment: [String: String] = [:], hint: String = "make test installs the servers the tests start") throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe()
         process.standardOutput = ready == nil ? FileHandle.nullDevice : out
         process.standardError = FileHandle.nullDevice
@@ -40,7 +41,7 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// The port in a `ready PORT` line.
-    public var readyPort: Int { Int(readyLine.split(separator: " ").last ?? "") ?? 0 }
+    public var readyPort: Int { readyLine.split(separator: " ").lazy.compactMap { Int($0) }.first ?? 0 }
 
     public func kill() {
         guard process.isRunning else { return }
