@@ -13,7 +13,7 @@ RUNTIME_PACKAGES := pkg-config libavcodec-dev libavformat-dev libswscale-dev lib
 # GStreamer's RTSP server (tools/rtsp/serve.py) that the ingest tests stream the clips from, and
 # nats-server for the JetStream sink's cluster test.
 TEST_PACKAGES := python3-jsonschema nats-server python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
-                 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad chromium chromium-driver python3-pip
+                 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad chromium chromium-driver python3-pip postgresql
 # From PyPI, for Debian's python3: Selenium drives headless Chromium in the desk's browser tests;
 # openapi-spec-validator checks the desk's /openapi.yaml.
 TEST_PIP := selenium openapi-spec-validator

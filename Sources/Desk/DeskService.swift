@@ -18,7 +18,7 @@ public final class DeskService: Service, Sendable {
     public static func make(config: Config, settings: DeskSettings, outbox: Outbox, cameras: any CameraStatusSource, logger: Logger,
                             announce: @escaping @Sendable (String) -> Void,
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> DeskService {
-        let store = try SQLiteDeskStore(path: settings.store)
+        let store = try await SQLDeskStore.open(settings.store, logger: logger)
         let hub = LiveHub()
         let server = try DeskServer(settings: settings, site: config.site, store: store, outbox: outbox, hub: hub, cameras: cameras,
                                     logger: logger)

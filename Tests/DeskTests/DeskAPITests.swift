@@ -81,9 +81,9 @@ import Yams
         }
     }
 
-    @Test func aChangeWithoutTheCSRFTokenIsRefusedAndOneWithItIsAuditedAndSentDownstream() async throws {
-        let desk = try await DeskFixture()
-        defer { desk.remove() }
+    @Test func aChangeWithoutTheCSRFTokenIsRefusedAndOneWithItIsAuditedAndSentDownstream() async throws { try await DeskFixture.onSQLite(correction) }
+
+    func correction(_ desk: DeskFixture) async throws {
         let passage = UUID()
         try await desk.publish([DeskFixture.event("51F67880", passage: passage)])
         let before = try desk.outbox.lastSequence()
@@ -128,9 +128,9 @@ import Yams
         #expect(try await desk.store.search(PassageQuery()).total == 1)
     }
 
-    @Test func fiveWrongPasswordsLockTheUserAndTheRightOneIsThenRefused() async throws {
-        let desk = try await DeskFixture()
-        defer { desk.remove() }
+    @Test func fiveWrongPasswordsLockTheUserAndTheRightOneIsThenRefused() async throws { try await DeskFixture.onSQLite(lockout) }
+
+    func lockout(_ desk: DeskFixture) async throws {
         let app = Application(router: desk.server.buildRouter())
         try await app.test(.router) { client in
             let loginCookie = try await client.execute(uri: "/login", method: .get) { try #require($0.headers[.setCookie]?.split(separator: ";").first) }
@@ -155,7 +155,7 @@ import Yams
     @Test func aFreshInstallHasNoDefaultPassword() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("desk-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteDeskStore(path: folder.appendingPathComponent("desk.sqlite").path)
+        let store = try await SQLDeskStore.open(folder.appendingPathComponent("desk.sqlite").path, logger: .init(label: "t"))
         let auth = DeskAuth(store: store, settings: DeskSettings(), logger: .init(label: "t"))
         await #expect(throws: DeskError.self) { try await auth.bootstrapAdmin(environment: ["PLATEWATCH_DESK_ADMIN_PASSWORD": "short"]) }
         let once = try #require(try await auth.bootstrapAdmin(environment: [:]), "a one-time password is made")
@@ -190,9 +190,9 @@ import Yams
         }
     }
 
-    @Test func aWatchlistedPlateRaisesOneAlertThatAnOperatorAcknowledges() async throws {
-        let desk = try await DeskFixture()
-        defer { desk.remove() }
+    @Test func aWatchlistedPlateRaisesOneAlertThatAnOperatorAcknowledges() async throws { try await DeskFixture.onSQLite(alert) }
+
+    func alert(_ desk: DeskFixture) async throws {
         let frames = desk.server.hub.subscribe()
         let app = Application(router: desk.server.buildRouter())
         try await app.test(.router) { client in

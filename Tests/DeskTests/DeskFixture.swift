@@ -18,15 +18,16 @@ struct DeskFixture {
 
     let folder: URL
     let outbox: Outbox
-    let store: SQLiteDeskStore
+    let store: SQLDeskStore
     let server: DeskServer
     let feed: DeskFeed
 
-    init(settings: DeskSettings = DeskSettings()) async throws {
+    /// - Parameter backend: the store's database; nil for a SQLite file in the folder.
+    init(settings: DeskSettings = DeskSettings(), backend: (any SQLBackend)? = nil) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("desk-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         outbox = try Outbox(path: folder.appendingPathComponent("outbox.sqlite").path)
-        store = try SQLiteDeskStore(path: folder.appendingPathComponent("desk.sqlite").path)
+        store = try await SQLDeskStore(backend: backend ?? SQLiteBackend(path: folder.appendingPathComponent("desk.sqlite").path))
         let hub = LiveHub()
         let cameras = InProcessCameraStatus(list: {
             [CameraStatus(id: "lane1-entry", group: "lane1", role: "entry", yard: nil, state: "streaming", fps: 25, lastFrame: Date(), reconnects: 0,
@@ -42,6 +43,13 @@ struct DeskFixture {
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }
+
+    /// Runs a test body on a fresh desk over SQLite files (the PostgreSQL suite runs the same bodies).
+    static func onSQLite(_ body: (DeskFixture) async throws -> Void) async throws {
+        let desk = try await DeskFixture()
+        defer { desk.remove() }
+        try await body(desk)
+    }
 
     /// A `plate.read` as the pipeline publishes it.
     static func event(_ plate: String, camera: String = "lane1-entry", role: CameraRole = .entry, passage: UUID = UUID(),

@@ -6,9 +6,9 @@ import Testing
 /// The SQLite store: passages from events (an update replaces, a correction outranks the reader), search by
 /// exact, prefix and one-character-off plate, the watchlist's expiry, yard counts, journeys.
 @Suite struct DeskStoreTests {
-    @Test func anUpdateReplacesThePlateButNotAnOperatorsCorrection() async throws {
-        let desk = try await DeskFixture()
-        defer { desk.remove() }
+    @Test func anUpdateReplacesThePlateButNotAnOperatorsCorrection() async throws { try await DeskFixture.onSQLite(updatesAndCorrections) }
+
+    func updatesAndCorrections(_ desk: DeskFixture) async throws {
         let first = UUID(), second = UUID()
         try await desk.publish([DeskFixture.event("51F67880", passage: first), DeskFixture.event("51F67890", passage: first, type: .plateUpdated)])
         #expect(try await desk.store.passage(first.uuidString)?.plate == "51F67890")
@@ -23,9 +23,9 @@ import Testing
         #expect(try await desk.store.search(PassageQuery()).total == 2)
     }
 
-    @Test func searchFindsExactPrefixAndOneCharacterOff() async throws {
-        let desk = try await DeskFixture()
-        defer { desk.remove() }
+    @Test func searchFindsExactPrefixAndOneCharacterOff() async throws { try await DeskFixture.onSQLite(search) }
+
+    func search(_ desk: DeskFixture) async throws {
         let now = Date()
         try await desk.publish([DeskFixture.event("51F67890", at: now.addingTimeInterval(-3600)), DeskFixture.event("51F67891", camera: "yard-a-in", role: .yardIn, at: now),
                                 DeskFixture.event("51F6789", at: now), DeskFixture.event("29C12345", at: now), DeskFixture.event("51G99999", at: now)])
@@ -47,9 +47,9 @@ import Testing
         #expect(last.total == 5 && last.items.count == 1)
     }
 
-    @Test func theWatchlistForgetsExpiredEntriesAndYardsCountMoves() async throws {
-        let desk = try await DeskFixture()
-        defer { desk.remove() }
+    @Test func theWatchlistForgetsExpiredEntriesAndYardsCountMoves() async throws { try await DeskFixture.onSQLite(watchlistAndYards) }
+
+    func watchlistAndYards(_ desk: DeskFixture) async throws {
         let now = Date()
         try await desk.store.watch(WatchEntry(plate: "29c-123.45", reason: "stolen", addedBy: "olga", addedAt: now, expiresAt: nil))
         try await desk.store.watch(WatchEntry(plate: "30A11111", reason: "old case", addedBy: "olga", addedAt: now, expiresAt: now.addingTimeInterval(-1)))

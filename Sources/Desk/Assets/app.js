@@ -148,11 +148,11 @@
   // ---------------------------------------------------------------- live stream (one per page)
 
   const listeners = new Map();
-  const connectionWatchers = new Set();
   let connection = 'connecting';
   let source = null;
   let everOpened = false;
   let retryDelay = 1000;
+  let pageHidden = false;
 
   function on(type, fn) {
     if (!listeners.has(type)) listeners.set(type, new Set());
@@ -165,11 +165,6 @@
     }
   }
 
-  function onConnection(fn) {
-    connectionWatchers.add(fn);
-    fn(connection);
-  }
-
   const CONNECTION_TEXT = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…' };
 
   function setConnection(state) {
@@ -178,20 +173,22 @@
       node.textContent = CONNECTION_TEXT[state];
       node.dataset.state = state;
     }
-    for (const fn of connectionWatchers) fn(state);
   }
 
   function openStream() {
-    source = new EventSource('/api/live');
-    source.addEventListener('open', () => {
+    if (pageHidden || source) return; // a retry timer may fire after the page was left
+    const stream = new EventSource('/api/live');
+    source = stream;
+    stream.addEventListener('open', () => {
       retryDelay = 1000;
       setConnection('live');
       // Whatever happened while the stream was down is fetched again by whoever cares.
       if (everOpened) emit('reconnect');
       everOpened = true;
     });
-    source.addEventListener('error', () => {
-      if (source.readyState === EventSource.CLOSED) {
+    stream.addEventListener('error', () => {
+      if (stream !== source) return; // closed by us on leaving the page
+      if (stream.readyState === EventSource.CLOSED) {
         // The browser gives up for good on an HTTP error (401 after the session ended, 5xx): find out
         // which, and retry ourselves with a growing delay unless the session is gone.
         source = null;
@@ -206,12 +203,30 @@
       }
     });
     for (const type of ['passage', 'alert', 'ack']) {
-      source.addEventListener(type, (event) => {
+      stream.addEventListener(type, (event) => {
         let data;
         try { data = JSON.parse(event.data); } catch (_) { return; }
         emit(type, data);
       });
     }
+  }
+
+  // A page kept in the back/forward cache would keep its stream open; browsers allow only six HTTP/1.1
+  // connections per server, so a few page changes would leave none for the page being opened.
+  function closeStreamWithPage() {
+    window.addEventListener('pagehide', () => {
+      pageHidden = true;
+      if (source) source.close();
+      source = null;
+    });
+    window.addEventListener('pageshow', (event) => {
+      pageHidden = false;
+      if (event.persisted && !source) {
+        setConnection('reconnecting');
+        openStream();
+        loadOpenAlerts(false);
+      }
+    });
   }
 
   // ---------------------------------------------------------------- alert banner
@@ -417,6 +432,7 @@
     on('ack', (data) => data && data.id && dropAlert(data.id));
     on('reconnect', () => loadOpenAlerts(false));
     unlockAudioOnFirstClick();
+    closeStreamWithPage();
     openStream();
     loadOpenAlerts(true);
     return me;
@@ -426,7 +442,7 @@
     me: null,
     role: null,
     ready: null,
-    api, can, on, onConnection,
+    api, can, on,
     el, plateBox, badge, showError, clearError,
     fmtTime, fmtDuration, fmtPercent, normalizePlate, localInputToISO, isoToLocalInput,
   };
