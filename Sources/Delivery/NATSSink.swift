@@ -96,6 +96,20 @@ final class NATSConnection: @unchecked Sendable {
         return ack?.pointee.Duplicate ?? false
     }
 
+    /// A durable pull consumer on the stream: what the consumer has acknowledged survives its restarts.
+    func pullSubscribe(stream: String, subject: String, durable: String) throws -> NATSPullSubscription {
+        var options = jsSubOptions()
+        try Self.check(jsSubOptions_Init(&options), "jsSubOptions_Init", self.subject)
+        var subscription: OpaquePointer?
+        var code = jsErrCode(rawValue: 0)
+        let status = stream.withCString { cStream in
+            options.Stream = cStream
+            return js_PullSubscribe(&subscription, context, subject, durable, nil, &options, &code)
+        }
+        try Self.check(status, "js_PullSubscribe", self.subject, code: code)
+        return NATSPullSubscription(subscription, owner: self)
+    }
+
     func close() {
         jsCtx_Destroy(context)
         context = nil
@@ -115,6 +129,104 @@ final class NATSConnection: @unchecked Sendable {
         let detail = code.rawValue != 0 ? " (JetStream error \(code.rawValue))" : ""
         throw PlateWatchError(.sink, subject: subject, message: "\(call) failed: \(text)\(detail)",
                               hint: "check that the NATS servers are up, JetStream is enabled (-js) and the credentials are right")
+    }
+}
+
+/// A pull subscription; owns the cnats subscription and keeps its connection alive.
+final class NATSPullSubscription: @unchecked Sendable {
+    private var subscription: OpaquePointer?
+    private let owner: NATSConnection
+
+    init(_ subscription: OpaquePointer?, owner: NATSConnection) {
+        self.subscription = subscription
+        self.owner = owner
+    }
+
+    /// Up to `batch` messages, waiting at most `milliseconds` for the first; their bodies, acknowledged only
+    /// when `acknowledge` is called on the batch.
+    func fetch(batch: Int, milliseconds: Int64) throws -> NATSBatch {
+        var list = natsMsgList()
+        var code = jsErrCode(rawValue: 0)
+        let status = natsSubscription_Fetch(&list, subscription, Int32(batch), milliseconds, &code)
+        if status == NATS_TIMEOUT { return NATSBatch(list: list) }
+        try NATSConnection.check(status, "natsSubscription_Fetch", "nats", code: code)
+        return NATSBatch(list: list)
+    }
+
+    deinit { natsSubscription_Destroy(subscription) }
+}
+
+/// Fetched messages; frees them (acknowledged or not: an unacknowledged one is delivered again later).
+public final class NATSBatch: @unchecked Sendable {
+    private var list: natsMsgList
+    public let bodies: [String]
+
+    init(list: natsMsgList) {
+        self.list = list
+        bodies = (0..<Int(list.Count)).map { i in
+            let message = list.Msgs[i]
+            let length = Int(natsMsg_GetDataLength(message))
+            guard length > 0, let data = natsMsg_GetData(message) else { return "" }
+            return data.withMemoryRebound(to: UInt8.self, capacity: length) { String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self) }
+        }
+    }
+
+    public func acknowledge() throws {
+        for i in 0..<Int(list.Count) {
+            try NATSConnection.check(natsMsg_Ack(list.Msgs[i], nil), "natsMsg_Ack", "nats")
+        }
+    }
+
+    deinit { natsMsgList_Destroy(&list) }
+}
+
+/// Reads the events of every box from the JetStream stream the boxes' NATS sinks publish to, through a
+/// durable consumer: for a central desk. cnats calls block, so they run on a queue of their own.
+public final class NATSEventSource: @unchecked Sendable {
+    private let config: NATSSinkConfig
+    private let durable: String
+    private let queue = DispatchQueue(label: "platewatch.nats.source")
+    private var connection: NATSConnection?
+    private var subscription: NATSPullSubscription?
+
+    public init(config: NATSSinkConfig, durable: String = "platewatch-desk") {
+        self.config = config
+        self.durable = durable
+    }
+
+    /// The next events (JSON bodies), waiting up to `timeout` seconds; acknowledge the batch once stored.
+    public func fetch(batch: Int = 100, timeout: Double = 1) async throws -> NATSBatch {
+        try await withCheckedThrowingContinuation { done in
+            queue.async { [self] in
+                do {
+                    done.resume(returning: try subscribed().fetch(batch: batch, milliseconds: Int64(timeout * 1000)))
+                } catch {
+                    // Start again with a fresh connection next time.
+                    subscription = nil
+                    connection?.close()
+                    connection = nil
+                    done.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    private func subscribed() throws -> NATSPullSubscription {
+        if let subscription { return subscription }
+        let made = try NATSConnection(servers: config.servers, credsFile: config.credsFile, subject: "desk:\(config.stream)")
+        try made.ensureStream(config.stream, subjects: "platewatch.>", replicas: config.replicas)
+        let pull = try made.pullSubscribe(stream: config.stream, subject: "platewatch.>", durable: durable)
+        connection = made
+        subscription = pull
+        return pull
+    }
+
+    public func close() {
+        queue.sync {
+            subscription = nil
+            connection?.close()
+            connection = nil
+        }
     }
 }
 

@@ -25,7 +25,8 @@ public final class DeskService: Service, Sendable {
         if let password = try await server.auth.bootstrapAdmin() {
             announce("desk: first start — user admin, one-time password \(password) (make your own users, then keep it safe or delete it)")
         }
-        let feed = DeskFeed(outbox: outbox, store: store, hub: hub, logger: logger)
+        let feed = DeskFeed(source: settings.nats.map { .nats(NATSEventSource(config: $0)) } ?? .outbox(outbox), store: store, hub: hub,
+                            logger: logger)
         return DeskService(server: server, feed: feed, onRunning: onRunning)
     }
 

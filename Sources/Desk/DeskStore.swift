@@ -27,7 +27,8 @@ public protocol DeskStore: Sendable {
     func watch(_ entry: WatchEntry) async throws
     func unwatch(_ plate: String) async throws -> Bool
     func watchlist(now: Date) async throws -> [WatchEntry]
-    func addAlert(_ alert: Alert) async throws
+    /// Whether it is new: an alert's id is derived from its passage, one alert per passage.
+    func addAlert(_ alert: Alert) async throws -> Bool
     func alerts(openOnly: Bool) async throws -> [Alert]
     func acknowledge(alert id: String, user: String, at: Date) async throws -> Alert?
 

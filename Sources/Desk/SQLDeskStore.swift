@@ -250,16 +250,16 @@ public final class SQLDeskStore: DeskStore {
         }
     }
 
-    public func addAlert(_ alert: Alert) async throws {
+    public func addAlert(_ alert: Alert) async throws -> Bool {
         try await backend.transaction { db in
-            try await db.execute("INSERT INTO alert (id, plate, reason, passage_id, camera, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                                 [alert.id, alert.plate, alert.reason, alert.passageId, alert.camera, alert.time])
+            try await !db.fetch("INSERT INTO alert (id, plate, reason, passage_id, camera, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+                                [alert.id, alert.plate, alert.reason, alert.passageId, alert.camera, alert.time]).isEmpty
         }
     }
 
     public func alerts(openOnly: Bool) async throws -> [Alert] {
         try await read { db in
-            try await db.fetch("SELECT * FROM alert \(openOnly ? "WHERE acknowledged_at IS NULL" : "") ORDER BY at LIMIT 500", []).map(Self.alert)
+            try await db.fetch("SELECT * FROM alert \(openOnly ? "WHERE acknowledged_at IS NULL" : "") ORDER BY at DESC LIMIT 500", []).map(Self.alert)
         }
     }
 

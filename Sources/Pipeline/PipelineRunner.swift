@@ -93,7 +93,7 @@ public struct PipelineRunner: Sendable {
         }
     }
 
-    static func makeSinks(_ sinks: [SinkConfig], site: String) throws -> [any EventSink] {
+    public static func makeSinks(_ sinks: [SinkConfig], site: String) throws -> [any EventSink] {
         try sinks.map { sink -> any EventSink in
             switch sink {
             case .jsonl(let path): return try JSONLSink(path: path)

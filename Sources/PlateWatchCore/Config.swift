@@ -137,6 +137,9 @@ public struct DeskSettings: Sendable, Equatable {
     /// Where the first admin's password may come from at first start (otherwise a one-time password is
     /// generated and printed once). Never a default password.
     public var adminPasswordEnv: String = "PLATEWATCH_DESK_ADMIN_PASSWORD"
+    /// A central desk over many boxes reads their events from this JetStream stream instead of the local
+    /// outbox (`desk.nats`, same keys as a nats sink).
+    public var nats: NATSSinkConfig? = nil
     public init() {}
 
     public var hostAndPort: (host: String, port: Int)? {

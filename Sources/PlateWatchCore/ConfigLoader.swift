@@ -79,9 +79,17 @@ struct ConfigReader {
         let map = try mapping(root, "", allowed: ["site", "store", "ocr", "tracking", "cameras", "sinks", "events", "ingest", "outbox",
                                                      "management", "logging", "shutdown_grace", "desk"])
         let site = try requiredString(map, "site", "", parent: root)
-        guard let camerasNode = map["cameras"] else { throw fail(root, "cameras", "missing; list at least one camera") }
-        guard case .sequence(let cameraNodes) = camerasNode, !cameraNodes.isEmpty else {
-            throw fail(camerasNode, "cameras", "expected a list of at least one camera (id, url, group, role)")
+        // A central desk's config has no cameras of its own.
+        let cameraNodes: [Node]
+        if let camerasNode = map["cameras"] {
+            guard case .sequence(let nodes) = camerasNode, !nodes.isEmpty || map["desk"] != nil else {
+                throw fail(camerasNode, "cameras", "expected a list of at least one camera (id, url, group, role)")
+            }
+            cameraNodes = Array(nodes)
+        } else if map["desk"] != nil {
+            cameraNodes = []
+        } else {
+            throw fail(root, "cameras", "missing; list at least one camera")
         }
         var cameras: [CameraConfig] = []
         var lineOfId: [String: Int] = [:]
@@ -232,7 +240,9 @@ struct ConfigReader {
         // `desk: {}` or a bare `desk:` turns the desk on with its defaults.
         if case .scalar(let scalar) = node, scalar.string.isEmpty || scalar.string == "null" { return d }
         let map = try mapping(node, "desk", allowed: ["listen", "store", "secure_cookies", "session_hours", "max_failed_logins",
-                                                      "lockout_minutes", "admin_password_env"])
+                                                      "lockout_minutes", "admin_password_env", "nats"])
+        if let nats = map["nats"] { d.nats = try natsConfig(try mapping(nats, "desk.nats", allowed: ["servers", "stream", "creds_file", "replicas"]),
+                                                            "desk.nats", nats) }
         if let listen = try string(map["listen"], "desk.listen") {
             d.listen = listen
             guard d.hostAndPort != nil else { throw fail(map["listen"], "desk.listen", "expected host:port, e.g. 127.0.0.1:8080") }
@@ -313,25 +323,28 @@ struct ConfigReader {
             if let v = try number(map["timeout"], "\(path).timeout", range: 0.1...300) { webhook.timeout = v }
             return .webhook(webhook)
         case "nats":
-            let map = try mapping(node, path, allowed: ["type", "servers", "stream", "creds_file", "replicas"])
-            guard let serversNode = map["servers"], case .sequence(let items) = serversNode, !items.isEmpty else {
-                throw fail(map["servers"] ?? node, "\(path).servers", "expected a list of server URLs, e.g. [nats://127.0.0.1:4222]")
-            }
-            let servers = try items.map { item -> String in
-                guard let s = item.string, s.hasPrefix("nats://") || s.hasPrefix("tls://") else {
-                    throw fail(item, "\(path).servers", "expected nats://host:port or tls://host:port")
-                }
-                return s
-            }
-            var nats = NATSSinkConfig(servers: servers)
-            if let stream = try string(map["stream"], "\(path).stream") { nats.stream = stream }
-            nats.credsFile = try string(map["creds_file"], "\(path).creds_file")
-            if let v = try number(map["replicas"], "\(path).replicas", range: 1...5) { nats.replicas = Int(v) }
-            return .nats(nats)
+            return .nats(try natsConfig(try mapping(node, path, allowed: ["type", "servers", "stream", "creds_file", "replicas"]), path, node))
         case let other?:
             throw fail(node, "\(path).type", "unknown sink type \"\(other)\"; expected jsonl | stdout | webhook | nats")
         case nil:
             throw fail(node, "\(path).type", "missing; this key is required")
         }
+    }
+
+    func natsConfig(_ map: [String: Node], _ path: String, _ node: Node) throws -> NATSSinkConfig {
+        guard let serversNode = map["servers"], case .sequence(let items) = serversNode, !items.isEmpty else {
+            throw fail(map["servers"] ?? node, "\(path).servers", "expected a list of server URLs, e.g. [nats://127.0.0.1:4222]")
+        }
+        let servers = try items.map { item -> String in
+            guard let s = item.string, s.hasPrefix("nats://") || s.hasPrefix("tls://") else {
+                throw fail(item, "\(path).servers", "expected nats://host:port or tls://host:port")
+            }
+            return s
+        }
+        var nats = NATSSinkConfig(servers: servers)
+        if let stream = try string(map["stream"], "\(path).stream") { nats.stream = stream }
+        nats.credsFile = try string(map["creds_file"], "\(path).creds_file")
+        if let v = try number(map["replicas"], "\(path).replicas", range: 1...5) { nats.replicas = Int(v) }
+        return nats
     }
 }

@@ -3,6 +3,7 @@ import Delivery
 import Desk
 import Foundation
 import Logging
+import Pipeline
 import PlateWatchCore
 import Service
 import ServiceLifecycle
@@ -32,8 +33,17 @@ struct DeskCommand: AsyncParsableCommand {
         // Straight to the file descriptor: a supervisor or test reading a pipe sees each line at once.
         let say: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
         do {
+            let outbox = try Outbox(path: cfg.store)
+            // A central desk (events from JetStream) has no pipeline beside it to deliver its corrections:
+            // it sends them to the config's sinks itself. Next to a `platewatch run`, that process does.
+            var publisher: EventPublisher?
+            if settings.nats != nil, !cfg.sinks.isEmpty {
+                publisher = EventPublisher(outbox: outbox, sinks: try PipelineRunner.makeSinks(cfg.sinks, site: cfg.site), logger: logger,
+                                           settings: cfg.delivery)
+                try await publisher?.start()
+            }
             let desk = try await DeskService.make(
-                config: cfg, settings: settings, outbox: try Outbox(path: cfg.store),
+                config: cfg, settings: settings, outbox: outbox,
                 cameras: ManagementCameraStatus(management: cfg.management, cameras: cfg.cameras), logger: logger,
                 announce: say
             ) { bound in
@@ -42,6 +52,7 @@ struct DeskCommand: AsyncParsableCommand {
             var group = ServiceGroupConfiguration(services: [desk], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             group.maximumGracefulShutdownDuration = .seconds(10)
             try await ServiceGroup(configuration: group).run()
+            if let publisher { _ = await publisher.finish(timeout: cfg.delivery.flushTimeout) }
         } catch {
             throw Setup.fail(error)
         }

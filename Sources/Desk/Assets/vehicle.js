@@ -25,7 +25,9 @@
       el('div', { class: 'role', text: step.role || '?' }),
       el('div', { class: 'camera', text: step.camera || '' }),
       el('div', { class: 'time', text: fmtTime(step.time) }),
-      el('div', { class: 'dwell', text: step.dwell_seconds === null || step.dwell_seconds === undefined ? '' : 'dwell ' + fmtDuration(step.dwell_seconds) }));
+      // Elapsed: since the journey's first step; dwell: time spent in the yard (yard-out steps only).
+      el('div', { class: 'dwell', text: step.elapsed_seconds > 0 ? '+' + fmtDuration(step.elapsed_seconds) + ' since the first step' : '' }),
+      el('div', { class: 'dwell', text: step.dwell_seconds === null || step.dwell_seconds === undefined ? '' : 'in the yard ' + fmtDuration(step.dwell_seconds) }));
   }
 
   function journeyBlock(journey) {
