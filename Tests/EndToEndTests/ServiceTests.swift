@@ -102,6 +102,15 @@ import TestSupport
         let bad = metrics.split(separator: "\n").filter { !$0.hasPrefix("#") && (try? sample.wholeMatch(in: String($0))) == nil }
         #expect(bad.isEmpty, "not Prometheus text: \(bad.prefix(3))")
 
+        // What a desk in its own process shows on its Cameras page: state, frame rate, a recent picture.
+        struct Camera: Decodable { var id: String; var state: String; var fps: Double?; var thumbnail_url: String? }
+        #expect(ServerProcess.eventually(5) { ((try? JSONDecoder().decode([Camera].self, from: Data(get(base + "/cameras").body.utf8)))?.first?.fps ?? 0) > 5 },
+                "the camera's frame rate: \(get(base + "/cameras").body)")
+        let cameras = try JSONDecoder().decode([Camera].self, from: Data(get(base + "/cameras").body.utf8))
+        #expect(cameras.map(\.id) == ["lane"] && cameras[0].state == "streaming" && cameras[0].thumbnail_url != nil)
+        let picture = get(base + "/cameras/lane/thumbnail.jpg")
+        #expect(picture.status == 200 && picture.body.utf8.count > 1000, "a JPEG of the camera")
+
         server.kill()
         #expect(ServerProcess.eventually(10) { get(base + "/readyz").status == 503 }, "unready with the camera gone")
         #expect(get(base + "/readyz").body.contains("camera lane"))
