@@ -2,6 +2,7 @@ import Delivery
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdBcrypt
 import NIOCore
 import PlateWatchCore
 
@@ -20,6 +21,20 @@ extension DeskServer {
     func addAPI(to router: Router<DeskContext>) {
         route(router, .get, "/api/me", .viewer) { _, _, who in
             try json(["username": who.username, "role": who.role.rawValue, "csrf": who.csrf ?? ""])
+        }
+        route(router, .post, "/api/me/password", .viewer) { request, context, who in
+            struct Body: Decodable { var current: String; var password: String }
+            let body = try await decode(Body.self, request, context)
+            guard who.sessionHash != nil, let (_, hash) = try await store.user(who.username) else {
+                throw DeskError.forbidden("an API token has no password to change")
+            }
+            guard Bcrypt.verify(body.current, hash: hash) else {
+                try await store.audit(user: who.username, action: "password.failed", subject: who.username, detail: "wrong current password", at: Date())
+                throw DeskError.forbidden("the current password is wrong")
+            }
+            try await store.setPassword(who.username, passwordHash: try auth.hashPassword(body.password), keeping: who.sessionHash)
+            try await store.audit(user: who.username, action: "password.change", subject: who.username, detail: "other sessions ended", at: Date())
+            return Response(status: .noContent)
         }
         addPassageRoutes(to: router)
         addWatchRoutes(to: router)

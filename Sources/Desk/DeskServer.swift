@@ -138,7 +138,7 @@ public struct DeskServer: Sendable {
 
     static let pages = ["/": "live.html", "/search": "search.html", "/vehicle": "vehicle.html", "/event": "event.html",
                         "/watchlist": "watchlist.html", "/cameras": "cameras.html", "/yards": "yards.html", "/audit": "audit.html",
-                        "/users": "users.html"]
+                        "/users": "users.html", "/account": "account.html"]
 
     func addPages(to router: Router<DeskContext>) {
         for (path, file) in Self.pages {

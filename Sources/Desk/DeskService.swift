@@ -23,7 +23,7 @@ public final class DeskService: Service, Sendable {
         let server = try DeskServer(settings: settings, site: config.site, store: store, outbox: outbox, hub: hub, cameras: cameras,
                                     logger: logger)
         if let password = try await server.auth.bootstrapAdmin() {
-            announce("desk: first start — user admin, one-time password \(password) (make your own users, then keep it safe or delete it)")
+            announce("desk: first start — user admin, one-time password \(password) (sign in and change it on the Account page)")
         }
         let feed = DeskFeed(source: settings.nats.map { .nats(NATSEventSource(config: $0)) } ?? .outbox(outbox), store: store, hub: hub,
                             logger: logger)

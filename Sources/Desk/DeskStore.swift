@@ -41,6 +41,8 @@ public protocol DeskStore: Sendable {
     func user(_ username: String) async throws -> (user: DeskUser, passwordHash: String)?
     func users() async throws -> [DeskUser]
     func deleteUser(_ username: String) async throws -> Bool
+    /// A new password hash; every session of the user but `keeping` ends.
+    func setPassword(_ username: String, passwordHash: String, keeping session: String?) async throws
     func recordLoginFailure(keys: [String], at: Date) async throws
     func loginFailures(key: String, since: Date) async throws -> [Date]
     func clearLoginFailures(key: String) async throws

@@ -318,6 +318,13 @@ public final class SQLDeskStore: DeskStore {
         }
     }
 
+    public func setPassword(_ username: String, passwordHash: String, keeping session: String?) async throws {
+        try await backend.transaction { db in
+            try await db.execute("UPDATE desk_user SET hash = ? WHERE username = ?", [passwordHash, username])
+            try await db.execute("DELETE FROM session WHERE username = ? AND token_hash <> ?", [username, session ?? ""])
+        }
+    }
+
     public func recordLoginFailure(keys: [String], at: Date) async throws {
         try await backend.transaction { db in
             for key in keys { try await db.execute("INSERT INTO login_failure (key, at) VALUES (?, ?)", [key, at]) }

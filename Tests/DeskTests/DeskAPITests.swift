@@ -16,6 +16,7 @@ import Yams
     /// Every API route, the least role it needs and a body it accepts. The OpenAPI test checks each is documented.
     static let routes: [(method: HTTPRequest.Method, path: String, role: DeskRole, body: String?)] = [
         (.get, "/api/me", .viewer, nil),
+        (.post, "/api/me/password", .viewer, #"{"current":"x","password":"long-enough-2"}"#),
         (.get, "/api/passages", .viewer, nil),
         (.get, "/api/passages/{passage_id}", .viewer, nil),
         (.get, "/api/passages/{passage_id}/crop.jpg", .viewer, nil),
@@ -163,6 +164,25 @@ import Yams
         #expect(try await auth.bootstrapAdmin(environment: [:]) == nil, "only at first start")
         _ = try await auth.login(username: "admin", password: once, address: "127.0.0.1")
         await #expect(throws: DeskError.self) { try await auth.login(username: "admin", password: "admin", address: "127.0.0.1") }
+    }
+
+    @Test func changingThePasswordNeedsTheCurrentOneAndEndsOtherSessions() async throws {
+        let desk = try await DeskFixture()
+        defer { desk.remove() }
+        let app = Application(router: desk.server.buildRouter())
+        try await app.test(.router) { client in
+            let here = try await client.signIn("victor", DeskFixture.viewerPassword)
+            let elsewhere = try await client.signIn("victor", DeskFixture.viewerPassword)
+            try await client.execute(uri: "/api/me/password", method: .post, headers: here.headers,
+                                     body: ByteBuffer(string: #"{"current":"wrong","password":"a-new-password-1"}"#)) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/api/me/password", method: .post, headers: here.headers,
+                                     body: ByteBuffer(string: "{\"current\":\"\(DeskFixture.viewerPassword)\",\"password\":\"a-new-password-1\"}")) {
+                #expect($0.status == .noContent)
+            }
+            try await client.execute(uri: "/api/me", method: .get, headers: here.headers) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/me", method: .get, headers: elsewhere.headers) { #expect($0.status == .unauthorized) }
+            _ = try await client.signIn("victor", "a-new-password-1")
+        }
     }
 
     @Test func anAPITokenWorksWithoutCookiesAndKeepsItsRole() async throws {

@@ -110,7 +110,7 @@ import TestSupport
 
         // Every page, for the README.
         _ = try browse(url, ["screens", "--plate", wanted, "--timeout", "90"])
-        for shot in ["login.png", "live.png", "event.png", "audit.png", "alert.png", "vehicle.png"] {
+        for shot in ["login.png", "live.png", "event.png", "audit.png", "alert.png", "vehicle.png", "cameras.png", "yards.png", "account.png"] {
             #expect(FileManager.default.fileExists(atPath: Self.output.appendingPathComponent(shot).path), "no screenshot \(shot)")
         }
     }

@@ -301,6 +301,7 @@ def scenario_screens(desk, args):
         ("cameras.png", "/cameras", "#cameras tr"),
         ("yards.png", "/yards", "#yards tr"),
         ("audit.png", "/audit", "#audit tr"),
+        ("account.png", "/account", "#password-form"),
     ]
     if plate:
         pages.insert(2, ("vehicle.png", "/vehicle?plate=" + quote(plate), "#passages tr"))

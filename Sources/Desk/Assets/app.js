@@ -12,6 +12,7 @@
     { href: '/yards', label: 'Yards', pages: ['/yards'] },
     { href: '/audit', label: 'Audit', pages: ['/audit'] },
     { href: '/users', label: 'Users', pages: ['/users'], minRole: 'admin' },
+    { href: '/account', label: 'Account', pages: ['/account'] },
   ];
 
   let me = null;
