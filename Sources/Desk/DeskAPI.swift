@@ -100,8 +100,8 @@ extension DeskServer {
             let id = try context.parameters.require("passage_id")
             let body = try await decode(Body.self, request, context)
             let plate = PlateText.searchKey(body.plate), reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (2...16).contains(plate.count), plate.allSatisfy({ $0.isLetter || $0.isNumber }) else {
-                throw DeskError.badRequest("a plate is 2 to 16 letters and digits (dashes, dots and spaces are dropped)")
+            guard Self.isPlate(plate) else {
+                throw DeskError.badRequest("a plate is 3 to 10 Latin letters and digits, after a province character for a Chinese plate (dashes, dots and spaces are dropped)")
             }
             guard !reason.isEmpty, reason.count <= 500 else { throw DeskError.badRequest("say why the read is wrong (up to 500 characters)") }
             guard let before = try await store.passage(id) else { throw DeskError.notFound("no passage \(id)") }
@@ -137,7 +137,7 @@ extension DeskServer {
             }
             let body = try await decode(Body.self, request, context)
             let plate = PlateText.searchKey(body.plate), reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (2...16).contains(plate.count) else { throw DeskError.badRequest("a plate is 2 to 16 letters and digits") }
+            guard Self.isPlate(plate) else { throw DeskError.badRequest("a plate is 3 to 10 Latin letters and digits, after a province character for a Chinese plate") }
             guard !reason.isEmpty else { throw DeskError.badRequest("give the reason the plate is watched") }
             if let expires = body.expiresAt, expires <= Date() { throw DeskError.badRequest("the expiry is in the past") }
             let entry = WatchEntry(plate: plate, reason: reason, addedBy: who.username, addedAt: Date(), expiresAt: body.expiresAt)
@@ -204,6 +204,11 @@ extension DeskServer {
     }
 
     // MARK: Helpers
+
+    /// The event schema's plate (docs/events.schema.json): what a correction may set, so the platform takes it.
+    static func isPlate(_ text: String) -> Bool {
+        text.range(of: "^[\u{4e00}-\u{9fff}]?[0-9A-Z]{3,10}$", options: .regularExpression) != nil
+    }
 
     /// Server-Sent Events: every passage, alert and acknowledgement as it happens.
     func live() -> Response {

@@ -96,7 +96,10 @@ public final class DeskFeed: Sendable {
     public func catchUp(limit: Int = 200) async throws -> Int {
         switch source {
         case .outbox(let outbox):
-            let cursor = try await store.feedCursor()
+            var cursor = try await store.feedCursor()
+            // An outbox made anew (a new box, a deleted file) numbers from 1 again: start over; the store
+            // drops what it has already.
+            if cursor > 0, try outbox.lastSequence() < cursor { cursor = 0 }
             let items = try outbox.events(after: cursor, limit: limit)
             for item in items { try await take(item.json) }
             if let last = items.last { try await store.setFeedCursor(last.sequence) }

@@ -191,7 +191,8 @@ public struct DeskServer: Sendable {
         do {
             let (token, _) = try await auth.login(username: form.username, password: form.password, address: context.address)
             var response = Response.redirect(to: next, type: .normal)
-            response.setCookie(cookie("pw_session", token, maxAge: Int(settings.sessionHours * 3600)))
+            // A browser-session cookie: closing the browser ends it; the server ends it after session_hours idle.
+            response.setCookie(cookie("pw_session", token, maxAge: nil))
             return response
         } catch DeskError.locked {
             return .redirect(to: back + "&error=locked", type: .normal)
@@ -200,7 +201,7 @@ public struct DeskServer: Sendable {
         }
     }
 
-    func cookie(_ name: String, _ value: String, httpOnly: Bool = true, maxAge: Int) -> Cookie {
+    func cookie(_ name: String, _ value: String, httpOnly: Bool = true, maxAge: Int?) -> Cookie {
         Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: settings.secureCookies, httpOnly: httpOnly, sameSite: .strict)
     }
 }

@@ -41,7 +41,7 @@ public enum RunService {
         if let settings = config.desk {
             let desk = try await DeskService.make(config: config, settings: settings, outbox: try Outbox(path: config.store),
                                                   cameras: InProcessCameraStatus(list: { board.cameras() }, picture: board.thumbnail),
-                                                  logger: logger, announce: { print($0) }) { port in
+                                                  logger: logger, announce: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) { port in
                 logger.notice("desk listening", metadata: ["url": "http://\(settings.hostAndPort?.host ?? "127.0.0.1"):\(port)/"])
             }
             // Like the management listener: a desk that cannot listen (port taken) is logged by the group and

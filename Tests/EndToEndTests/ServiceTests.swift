@@ -74,11 +74,12 @@ import TestSupport
         let port = server.readyPort
         defer { server.kill() }
         let dir = try folder()
-        let management = ServerProcess.freePort()
+        let management = ServerProcess.freePort(), deskPort = ServerProcess.freePort()
         let run = try start("""
             site: t
             store: \(dir.appendingPathComponent("o.sqlite").path)
             management: {listen: "127.0.0.1:\(management)", unready_after: 2}
+            desk: {listen: "127.0.0.1:\(deskPort)", store: \(dir.appendingPathComponent("desk.sqlite").path)}
             ingest: {backoff_initial: 0.2, backoff_max: 1, stall_timeout: 2}
             cameras: [{id: lane, url: "rtsp://127.0.0.1:\(port)/lane"}]
             sinks: [{type: jsonl, path: \(dir.appendingPathComponent("events.jsonl").path)}]
@@ -110,6 +111,11 @@ import TestSupport
         #expect(cameras.map(\.id) == ["lane"] && cameras[0].state == "streaming" && cameras[0].thumbnail_url != nil)
         let picture = get(base + "/cameras/lane/thumbnail.jpg")
         #expect(picture.status == 200 && picture.body.utf8.count > 1000, "a JPEG of the camera")
+        // The desk runs inside `run` when the config has `desk:`; it made its store and its first admin.
+        let desk = "http://127.0.0.1:\(deskPort)"
+        #expect(get(desk + "/healthz").status == 200 && get(desk + "/login").status == 200)
+        #expect(get(desk + "/api/cameras").status == 401)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("desk.sqlite").path))
 
         server.kill()
         #expect(ServerProcess.eventually(10) { get(base + "/readyz").status == 503 }, "unready with the camera gone")
