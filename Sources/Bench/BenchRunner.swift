@@ -37,10 +37,13 @@ public struct BenchRunner {
         var report = BenchReport(machine: MachineInfo.current(), ocrModel: ocr.model + (ocr.fallbackModel.map { ", fallback \($0)" } ?? ""))
         if let folder = options.footage {
             let footage = try FootageSet(folder: folder)
+            // The footage's site profile (testvideos/site.yaml): read it as a box at that crossing would be set up.
+            var config = options.config
+            if !footage.cnProvinces.isEmpty { config.ocr.cnProvinces = footage.cnProvinces }
             // Memory first, while the process holds nothing from the other passes (freed heap stays resident).
             if !options.accuracyOnly && options.capacity, let n = options.targets.rssStreams,
                let big = footage.clips.filter({ $0.truth.height == 1080 }).nilIfEmpty {
-                var settings = CapacityBench.Settings(config: options.config)
+                var settings = CapacityBench.Settings(config: config)
                 settings.seconds = options.capacitySeconds
                 let step = try CapacityBench.run(streams: n, clips: big, settings: settings)
                 report.rssAtStreams = RSSReport(streams: n, peakMB: step.peakRSSMB)
@@ -64,7 +67,7 @@ public struct BenchRunner {
             let counter = FrameCounter()
             let progress = self.progress
             collector.onFrame = { _, _ in progress.bar("pipeline", counter.increment(), of: totalFrames) }
-            let (summary, seconds) = try await ThroughputBench.pipeline(footage.clips, settings: options.config, collector: collector, logger: logger)
+            let (summary, seconds) = try await ThroughputBench.pipeline(footage.clips, settings: config, collector: collector, logger: logger)
             progress.finishBar()
             var accuracy = AccuracyScore()
             var media = DurationStats(), wall = DurationStats()
@@ -101,10 +104,10 @@ public struct BenchRunner {
 
             progress.line("lanes: every clip as two cameras of one group …")
             let oneCamera = collector.events.values.joined().filter { $0.event.type == .plateRead }.count
-            report.lanes = LaneResult(oneCamera: oneCamera, twoCameras: try await LaneBench.run(footage.clips, settings: options.config, logger: logger))
+            report.lanes = LaneResult(oneCamera: oneCamera, twoCameras: try await LaneBench.run(footage.clips, settings: config, logger: logger))
 
             if !options.accuracyOnly && options.capacity {
-                var settings = CapacityBench.Settings(config: options.config)
+                var settings = CapacityBench.Settings(config: config)
                 settings.seconds = options.capacitySeconds
                 settings.maxStreams = options.maxStreams
                 settings.latencyBoundMs = options.targets.latencyP95MsMax ?? 300
@@ -114,7 +117,7 @@ public struct BenchRunner {
                     report.capacity.append(try CapacityBench.search(clips: clips, resolution: name, settings: settings) { progress.line($0) })
                 }
             }
-            let result = try FootageCropsBench.run(footage, ocr: options.config.ocr) { progress.bar("footage crops", $0, of: $1) }
+            let result = try FootageCropsBench.run(footage, ocr: config.ocr) { progress.bar("footage crops", $0, of: $1) }
             progress.finishBar()
             progress.line("\(result.set): \(result.exact)/\(result.readable) plates exact, \(result.falseReads) wrong reads, \(result.msPerImage) ms per crop")
             report.stills.append(result)

@@ -1,5 +1,6 @@
 import Foundation
 import PlateWatchCore
+import Yams
 
 /// One clip's ground truth, as `tools/footage/generate.py` writes it next to the clip.
 public struct GroundTruth: Codable, Sendable {
@@ -67,6 +68,9 @@ public struct FootageSet: Sendable {
         }
     }
     public var clips: [Clip]
+    /// The Chinese provinces of the crossing the footage stands for (`cn_provinces` in the folder's
+    /// `site.yaml`): the bench reads the footage with the `ocr.cn_provinces` a box there would have.
+    public var cnProvinces: [Character] = []
 
     public init(folder: URL) throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
@@ -78,6 +82,10 @@ public struct FootageSet: Sendable {
                                       message: "not a ground-truth file: \(error)", hint: "see tools/footage/README.md for the format")
             }
             return Clip(url: folder.appendingPathComponent(truth.video), truth: truth)
+        }
+        if let text = try? String(contentsOf: folder.appendingPathComponent("site.yaml"), encoding: .utf8),
+           let site = try Yams.load(yaml: text) as? [String: Any], let provinces = site["cn_provinces"] as? [String] {
+            cnProvinces = provinces.compactMap { $0.count == 1 ? $0.first : nil }.filter(PlateText.chineseProvinces.contains)
         }
         guard !clips.isEmpty else {
             throw PlateWatchError(.fileNotFound, subject: folder.path, message: "no clips with ground truth (*.json) found",

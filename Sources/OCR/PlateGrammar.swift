@@ -83,7 +83,7 @@ public enum PlateGrammar {
 
     static let vnSeries: Set<Character> = Set("ABCDEFGHKLMNPSTUVXYZ")
     static let cnAlnum: Set<Character> = Set("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789")
-    public static let cnProvinces: Set<Character> = Set("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
+    public static let cnProvinces = PlateText.chineseProvinces
 
     /// The characters line `index` of a `count`-line plate can hold where every layout agrees, for the OCR
     /// engine's whitelist: the lower line of each 2-line layout (Vietnamese cars, trucks, motorbikes) is

@@ -94,7 +94,39 @@ public final class PlateReader: @unchecked Sendable {
             match = chinese.match
             symbols = chinese.symbols
         }
+        if var chinese = match, chinese.format == .chinese, let first = symbols.first, first.text.first == chinese.plate.first,
+           let weighed = Self.weighProvince(first, expected: settings.cnProvinces) {
+            chinese.plate = weighed.text + chinese.plate.dropFirst()
+            chinese.display = weighed.text + chinese.display.dropFirst()
+            symbols[0] = weighed
+            match = chinese
+        }
         return match.map { ($0, symbols, texts) }
+    }
+
+    /// Another province character when the crossing's usual provinces make it the likelier one: the engine's
+    /// candidates for the glyph (its read and its alternatives, with their probabilities) weighted by a prior
+    /// of 90 % spread over the expected provinces and 10 % over the others. Nil when the read stays: an
+    /// expected province, or a clear read of another (a Guangdong truck is still 粤); a close call between
+    /// 皖 and 桂 at a Guangxi crossing goes to 桂, with the share of the weight it won as its confidence.
+    public static func weighProvince(_ symbol: RecognizedSymbol, expected: [Character]) -> RecognizedSymbol? {
+        let usual = Set(expected).intersection(PlateGrammar.cnProvinces)
+        guard !usual.isEmpty, let read = symbol.text.first, symbol.text.count == 1, PlateGrammar.cnProvinces.contains(read),
+              !usual.contains(read) else { return nil }
+        let inside = 0.9 / Double(usual.count), outside = 0.1 / Double(PlateGrammar.cnProvinces.count - usual.count)
+        var weights: [(text: String, weight: Double)] = []
+        for (text, probability) in [(symbol.text, symbol.confidence)] + symbol.alternatives {
+            guard text.count == 1, let c = text.first, PlateGrammar.cnProvinces.contains(c),
+                  !weights.contains(where: { $0.text == text }) else { continue }
+            weights.append((text, max(probability, 1e-4) * (usual.contains(c) ? inside : outside)))
+        }
+        let total = weights.reduce(0) { $0 + $1.weight }
+        guard total > 0, let best = weights.max(by: { $0.weight < $1.weight }), best.text != symbol.text else { return nil }
+        var result = symbol
+        result.text = best.text
+        result.confidence = best.weight / total
+        result.alternatives = weights.filter { $0.text != best.text }.map { ($0.text, $0.weight / total) }
+        return result
     }
 
     /// Of the symbols whose centres fall on the same character blob, only the most confident; a blob about

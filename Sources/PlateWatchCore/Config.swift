@@ -82,6 +82,9 @@ public struct OCRSettings: Sendable, Equatable {
     public var tessdata: String? = nil
     /// OCR engines shared by all cameras (each reads one plate at a time). Default: one per core.
     public var workers: Int? = nil
+    /// Chinese provinces the crossing mostly sees (`ocr.cn_provinces`, e.g. [桂, 云] at the northern
+    /// crossings): a weighting of the reader's own candidates for the province character, not a filter.
+    public var cnProvinces: [Character] = []
     public init() {}
 }
 

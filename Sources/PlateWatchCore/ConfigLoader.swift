@@ -156,7 +156,7 @@ struct ConfigReader {
     }
 
     func ocr(_ node: Node) throws -> OCRSettings {
-        let map = try mapping(node, "ocr", allowed: ["model", "fallback_model", "tessdata", "regions", "workers"])
+        let map = try mapping(node, "ocr", allowed: ["model", "fallback_model", "tessdata", "regions", "workers", "cn_provinces"])
         var ocr = OCRSettings()
         if let regions = map["regions"] {
             guard case .sequence(let items) = regions, !items.isEmpty else {
@@ -173,6 +173,15 @@ struct ConfigReader {
         if let fallback = try string(map["fallback_model"], "ocr.fallback_model") { ocr.fallbackModel = fallback == "none" ? nil : fallback }
         ocr.tessdata = try string(map["tessdata"], "ocr.tessdata")
         if let v = try number(map["workers"], "ocr.workers", range: 1...64) { ocr.workers = Int(v) }
+        if let provinces = map["cn_provinces"] {
+            guard case .sequence(let items) = provinces else { throw fail(provinces, "ocr.cn_provinces", "expected a list such as [桂, 云]") }
+            ocr.cnProvinces = try items.map { item in
+                guard let text = item.string, text.count == 1, let c = text.first, PlateText.chineseProvinces.contains(c) else {
+                    throw fail(item, "ocr.cn_provinces", "expected a Chinese province character: \(String(PlateText.chineseProvinces.sorted()))")
+                }
+                return c
+            }
+        }
         return ocr
     }
 

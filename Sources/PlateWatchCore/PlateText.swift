@@ -1,5 +1,8 @@
 /// Comparing plate strings: the tracker joins reads within two edits, the benchmark scores characters.
 public enum PlateText {
+    /// The 31 province characters that open a Chinese plate (../shared/PLATES.md, class P).
+    public static let chineseProvinces: Set<Character> = Set("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
+
     /// Levenshtein distance over characters.
     public static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)

@@ -87,6 +87,7 @@ public struct PlateTracker: Sendable {
     private var recentlyPublished: [String: Double] = [:]
     /// Supporting reads a consensus needs before a track is published while still in view.
     static let earlyVotes = 3
+    static let unanimousConfidence = 0.95
     /// A track's plate changes at most this often after its first event: a vote that keeps swinging is
     /// not worth an event per swing.
     static let maxUpdates = 2
@@ -139,12 +140,15 @@ public struct PlateTracker: Sendable {
     }
 
     /// Early: enough reads support the plate, most of the track's reads do, every character is clearly
-    /// voted, and the plate itself was read twice (a vote can join characters no read had together).
+    /// voted, and the plate itself was read twice (a vote can join characters no read had together); or
+    /// every read so far, at least two, is exactly this plate and very sure (a blurred or half-hidden plate
+    /// may give no third read before the track ends, and the barrier should not wait for the timeout).
     /// At the end of a track `minVotes` supporting reads are enough.
     private func isConfident(_ c: Consensus, early: Bool) -> Bool {
         guard c.confidence >= settings.minConfidence, isPlate(c.plate, c.format) else { return false }
         guard early else { return c.support >= settings.minVotes }
-        return c.support >= max(settings.minVotes, Self.earlyVotes) && Double(c.support) >= 0.6 * Double(c.reads)
+        let unanimous = c.exact >= max(settings.minVotes, 2) && c.exact == c.reads && c.confidence >= Self.unanimousConfidence
+        return unanimous || c.support >= max(settings.minVotes, Self.earlyVotes) && Double(c.support) >= 0.6 * Double(c.reads)
             && c.weakestShare >= 0.6 && c.exact >= 2
     }
 

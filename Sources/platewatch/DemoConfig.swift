@@ -1,3 +1,4 @@
+import Bench
 import Foundation
 import PlateWatchCore
 
@@ -14,6 +15,8 @@ extension Config {
             CameraConfig(id: String(clip.dropLast(4)), url: "\(folder)/\(clip)", group: String(clip.dropLast(4)), role: .entry)
         }
         var config = Config(site: "demo", cameras: cameras)
+        // The footage's crossing (testvideos/site.yaml), as the bench reads it.
+        if let provinces = try? FootageSet(folder: URL(fileURLWithPath: folder)).cnProvinces { config.ocr.cnProvinces = provinces }
         config.sinks = [.jsonl(path: "./var/events.jsonl"), .stdout]
         return config
     }

@@ -53,6 +53,11 @@ struct Run: AsyncParsableCommand {
             _ = Setup.logger(verbose: verbose)
             throw Setup.fail(error)
         }
+        guard !cfg.cameras.isEmpty else {
+            _ = Setup.logger(verbose: verbose)
+            throw Setup.fail(PlateWatchError(.config, subject: config ?? "config", message: "no cameras to run",
+                                             hint: "a config without cameras is a central desk's: start it with `platewatch desk --config`"))
+        }
         PlateWatchLogHandler.bootstrap(cfg.logging, verbose: verbose)
         let logger = Logger(label: "platewatch")
         let registry = RunService.bootstrapMetrics()

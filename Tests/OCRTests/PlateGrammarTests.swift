@@ -67,3 +67,30 @@ extension PlateGrammarTests {
         #expect(match("京I·12345")?.repairs == 1, "I is never an office letter: it is repaired, not kept")
     }
 }
+
+/// The crossing's usual provinces weigh the reader's own candidates for the province glyph.
+@Suite struct ProvincePriorTests {
+    let northern: [Character] = ["桂", "云"]
+
+    @Test func aCloseCallGoesToTheUsualProvince() throws {
+        let read = RecognizedSymbol(text: "皖", confidence: 0.6, alternatives: [("桂", 0.3), ("苏", 0.05)])
+        let weighed = try #require(PlateReader.weighProvince(read, expected: northern))
+        #expect(weighed.text == "桂")
+        #expect(weighed.confidence > 0.9 && weighed.confidence <= 1)
+        #expect(weighed.alternatives.map(\.0) == ["皖", "苏"])
+    }
+
+    @Test func aClearReadOfAnotherProvinceStays() {
+        // A Guangdong truck: the usual provinces are barely among the candidates.
+        let read = RecognizedSymbol(text: "粤", confidence: 0.97, alternatives: [("桂", 0.0005)])
+        #expect(PlateReader.weighProvince(read, expected: northern) == nil)
+        // No usual province among the candidates at all.
+        #expect(PlateReader.weighProvince(RecognizedSymbol(text: "皖", confidence: 0.5, alternatives: [("苏", 0.4)]), expected: northern) == nil)
+    }
+
+    @Test func aUsualProvinceOrNoPriorChangesNothing() {
+        let read = RecognizedSymbol(text: "云", confidence: 0.5, alternatives: [("皖", 0.45)])
+        #expect(PlateReader.weighProvince(read, expected: northern) == nil)
+        #expect(PlateReader.weighProvince(RecognizedSymbol(text: "皖", confidence: 0.5, alternatives: [("桂", 0.45)]), expected: []) == nil)
+    }
+}

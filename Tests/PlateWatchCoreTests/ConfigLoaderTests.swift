@@ -40,6 +40,26 @@ import Testing
         #expect(defaults.ocr.model == "plate", "the plate-trained model is the default")
     }
 
+    @Test func parsesTheDeskAndTheCrossingsProvinces() throws {
+        let config = try ConfigLoader.parse(valid + """
+
+            ocr:
+              cn_provinces: [桂, 云]
+            desk:
+              listen: 127.0.0.1:8090
+              store: postgres://desk@db.local/desk
+              nats: {servers: [nats://10.0.0.5:4222], stream: BORDER}
+            """)
+        #expect(config.ocr.cnProvinces == ["桂", "云"])
+        #expect(config.desk?.hostAndPort?.port == 8090 && config.desk?.store == "postgres://desk@db.local/desk")
+        #expect(config.desk?.nats?.stream == "BORDER" && config.desk?.nats?.servers == ["nats://10.0.0.5:4222"])
+        #expect(try ConfigLoader.parse(valid + "\ndesk:\n").desk == DeskSettings(), "a bare desk: turns it on with defaults")
+        let province = #expect(throws: PlateWatchError.self) { try ConfigLoader.parse(valid + "\nocr:\n  cn_provinces: [A]\n") }
+        #expect(province?.message.contains("province character") == true)
+        // A central desk has no cameras; a box without a desk needs them.
+        #expect(try ConfigLoader.parse("site: s\ndesk: {nats: {servers: [nats://127.0.0.1:4222]}}\n").cameras.isEmpty)
+    }
+
     @Test func unknownKeyNamesTheKeyAndLine() {
         let yaml = valid.replacingOccurrences(of: "    role: entry", with: "    rol: entry")
         let error = #expect(throws: PlateWatchError.self) { try ConfigLoader.parse(yaml) }

@@ -32,6 +32,23 @@ import Tracking
         #expect(passages[0].firstMedia == MediaTime(seconds: 0))
     }
 
+    @Test func twoVerySureIdenticalReadsAndNothingElsePublishAtOnce() {
+        // A blurred truck gives two reads in its whole pass: the barrier gets the plate on the second.
+        var tracker = PlateTracker()
+        let t0 = MediaTime(seconds: 0), t1 = MediaTime(seconds: 0.12)
+        #expect(tracker.add(read("51F67890", x: 500, confidence: 0.97), at: t0, wall: start) == nil)
+        let second = tracker.add(read("51F67890", x: 504, confidence: 0.98), at: t1, wall: start.addingTimeInterval(0.12))
+        #expect(second?.plate == "51F67890" && second?.votes == 2)
+        // Two less sure reads wait for a third, or for the track to end.
+        var unsure = PlateTracker()
+        #expect(unsure.add(read("29A12345", x: 500, confidence: 0.9), at: t0, wall: start) == nil)
+        #expect(unsure.add(read("29A12345", x: 504, confidence: 0.9), at: t1, wall: start) == nil)
+        // Two sure reads that disagree anywhere are not unanimous either.
+        var split = PlateTracker()
+        #expect(split.add(read("30A12345", x: 500, confidence: 0.97), at: t0, wall: start) == nil)
+        #expect(split.add(read("30A12346", x: 504, confidence: 0.97), at: t1, wall: start) == nil)
+    }
+
     @Test func missedFramesDoNotSplitAVehicle() {
         var tracker = PlateTracker()
         let script: [String?] = ["51F67890", nil, nil, "51F67890", nil, nil, nil, "51F67890", nil, "51F67890"]
