@@ -57,6 +57,7 @@ public enum ReportWriter {
                 out.append("OCR per text line (\(s.set)): p50 \(f(l.p50, 1)) ms, p95 \(f(l.p95, 1)) ms over \(l.count) lines")
             }
             out.append("stills \(s.set)\(s.heldOutOnly ? " (held-out part)" : ""): \(s.exact)/\(s.readable) exact (\(pct(s.exactRate))), \(s.falseReads) false reads, \(f(s.msPerImage)) ms/image")
+            if !s.misses.isEmpty { out.append("  not read exactly: " + s.misses.joined(separator: "; ")) }
         }
         if let rss = r.rssAtStreams { out.append("memory: \(f(rss.peakMB, 0)) MB resident with \(rss.streams) live streams; process peak \(f(r.peakRSSMB, 0)) MB") }
         else { out.append("memory: process peak \(f(r.peakRSSMB, 0)) MB resident") }

@@ -20,6 +20,8 @@ public struct StillResult: Encodable, Sendable {
     public var heldOutOnly = false
     /// CPU time of one engine call on one text line (bundled footage crops only).
     public var ocrPerLine: DurationStats.Summary?
+    /// The crops not read exactly and what was read (bundled footage crops only): where to look next.
+    public var misses: [String] = []
 
     public init(set: String, images: Int, readable: Int, exact: Int, falseReads: Int, msPerImage: Double) {
         self.set = set
@@ -38,6 +40,7 @@ public struct StillResult: Encodable, Sendable {
         case exactRate = "exact_rate"
         case heldOutOnly = "held_out_only"
         case ocrPerLine = "ocr_per_line"
+        case misses
     }
 }
 
@@ -89,6 +92,7 @@ enum FootageCropsBench {
         reader.recordsLineTimes = true
         var readable = 0, exact = 0, falseReads = 0, images = 0
         var seconds = 0.0
+        var misses: [String] = []
         for (c, clip) in footage.clips.enumerated() {
             progress(c + 1, footage.clips.count)
             var wanted: [Int: [GroundTruth.Vehicle]] = [:]
@@ -110,6 +114,9 @@ enum FootageCropsBench {
                     images += 1
                     readable += 1
                     if read?.plate == vehicle.plate { exact += 1 } else if read != nil { falseReads += 1 }
+                    if read?.plate != vehicle.plate {
+                        misses.append("\(clip.id) frame \(frame.index): \(vehicle.display) (\(read.map { "read \($0.display)" } ?? "no read"))")
+                    }
                 }
             }
         }
@@ -118,6 +125,7 @@ enum FootageCropsBench {
         var lines = DurationStats()
         for s in reader.lineSeconds { lines.record(seconds: s) }
         result.ocrPerLine = lines.summary
+        result.misses = misses
         return result
     }
 }

@@ -89,10 +89,14 @@ public final class PlateReader: @unchecked Sendable {
         var symbols = symbolsPerLine.flatMap { $0 }
         // A Hanzi read by a Latin-only engine becomes a letter or is dropped, so a Chinese plate can pass for a
         // military one. So can a repaired Vietnamese one: 云J·7Z701 reads as 51T-2701 after two repairs.
-        if match == nil || match?.format == .vnMilitary || (match?.repairs ?? 0) > 0, lines.count == 1, settings.regions.contains(.china),
-           let chinese = readChinese(lines[0], latinSymbols: symbols) {
-            match = chinese.match
-            symbols = chinese.symbols
+        if match == nil || match?.format == .vnMilitary || (match?.repairs ?? 0) > 0, lines.count == 1, settings.regions.contains(.china) {
+            if let chinese = readChinese(lines[0], latinSymbols: symbols) {
+                match = chinese.match
+                symbols = chinese.symbols
+            } else if match == nil, let repaired = Self.repairChinese(symbols, regions: settings.regions) {
+                match = repaired.match
+                symbols = repaired.symbols
+            }
         }
         if var chinese = match, chinese.format == .chinese, let first = symbols.first, first.text.first == chinese.plate.first,
            let weighed = Self.weighProvince(first, expected: settings.cnProvinces) {
@@ -102,6 +106,32 @@ public final class PlateReader: @unchecked Sendable {
             match = chinese
         }
         return match.map { ($0, symbols, texts) }
+    }
+
+    /// A Chinese plate the plate model misread in its two usual ways, mended from its own candidates: the
+    /// province glyph read as a Latin character (桂 as 8, 苏 as 3) while a province is among that symbol's
+    /// alternatives, and the series letter read twice (J then 1, the second with J as its alternative). Each
+    /// mend counts as a repair; the result must fit the Chinese layout, else nil.
+    public static func repairChinese(_ symbols: [RecognizedSymbol], regions: [PlateRegion]) -> (match: PlateGrammar.Match, symbols: [RecognizedSymbol])? {
+        guard symbols.count == 7 || symbols.count == 8, let head = symbols.first else { return nil }
+        var mended = symbols, repairs = 0
+        if !(head.text.first.map(PlateGrammar.cnProvinces.contains) ?? false) {
+            guard let province = head.alternatives.first(where: { $0.0.count == 1 && PlateGrammar.cnProvinces.contains($0.0.first!) && $0.1 >= 0.05 })
+            else { return nil }
+            mended[0] = RecognizedSymbol(text: province.0, confidence: province.1,
+                                         alternatives: head.alternatives.filter { $0.0 != province.0 && $0.0.count == 1 && PlateGrammar.isHanzi($0.0.first!) })
+            mended[0].span = head.span
+            repairs += 1
+        }
+        if mended.count == 8 {
+            guard mended[2].alternatives.first?.0 == mended[1].text else { return nil }
+            mended.remove(at: 2)
+            repairs += 1
+        }
+        let text = mended.map(\.text).joined()
+        guard var match = PlateGrammar.match(lines: [text], regions: regions), match.format == .chinese else { return nil }
+        match.repairs += repairs
+        return (match, mended)
     }
 
     /// Another province character when the crossing's usual provinces make it the likelier one: the engine's

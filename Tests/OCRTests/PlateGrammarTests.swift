@@ -94,3 +94,35 @@ extension PlateGrammarTests {
         #expect(PlateReader.weighProvince(RecognizedSymbol(text: "皖", confidence: 0.5, alternatives: [("桂", 0.45)]), expected: []) == nil)
     }
 }
+
+/// The plate model's two usual misreads of a Chinese plate, mended from its own candidates.
+@Suite struct ChineseRepairTests {
+    func symbols(_ texts: [(String, [(String, Double)])]) -> [RecognizedSymbol] {
+        texts.map { RecognizedSymbol(text: $0.0, confidence: 0.95, alternatives: $0.1) }
+    }
+
+    @Test func aProvinceReadAsADigitComesBackFromItsAlternatives() throws {
+        let read = symbols([("8", [("桂", 0.51), ("皖", 0.17)]), ("K", []), ("3", []), ("0", []), ("6", []), ("7", []), ("1", [])])
+        let (match, mended) = try #require(PlateReader.repairChinese(read, regions: [.vietnam, .china]))
+        #expect(match.plate == "桂K30671" && match.format == .chinese && match.repairs == 1)
+        #expect(mended[0].text == "桂" && mended[0].confidence == 0.51)
+    }
+
+    @Test func aSeriesLetterReadTwiceIsReadOnce() throws {
+        let read = symbols([("苏", []), ("J", []), ("1", [("J", 0.79)]), ("7", []), ("Z", []), ("7", []), ("0", []), ("1", [])])
+        let (match, _) = try #require(PlateReader.repairChinese(read, regions: [.vietnam, .china]))
+        #expect(match.plate == "苏J7Z701" && match.repairs == 1)
+    }
+
+    @Test func whatIsNoChinesePlateStaysUnread() {
+        // A Vietnamese plate's digits have no province among their alternatives.
+        #expect(PlateReader.repairChinese(symbols([("5", [("S", 0.2)]), ("1", []), ("F", []), ("6", []), ("7", []), ("8", []), ("9", [])]),
+                                          regions: [.vietnam, .china]) == nil)
+        // A '1' after the letter that is no second read of it is not dropped.
+        #expect(PlateReader.repairChinese(symbols([("桂", []), ("A", []), ("1", [("I", 0.3)]), ("2", []), ("3", []), ("4", []), ("5", []), ("6", [])]),
+                                          regions: [.vietnam, .china]) == nil)
+        // Without the Chinese grammar, nothing is mended.
+        #expect(PlateReader.repairChinese(symbols([("8", [("桂", 0.51)]), ("K", []), ("3", []), ("0", []), ("6", []), ("7", []), ("1", [])]),
+                                          regions: [.vietnam]) == nil)
+    }
+}
