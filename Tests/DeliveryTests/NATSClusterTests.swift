@@ -7,23 +7,31 @@ import TestSupport
 
 /// The JetStream sink against a real 3-node `nats-server -js` cluster on 127.0.0.1, one node killed mid-run.
 @Suite(.serialized) struct NATSClusterTests {
-    /// Starts three clustered JetStream servers; returns them and their client URLs.
+    /// Starts three clustered JetStream servers; returns them and their client URLs. Ports are the kernel's
+    /// free picks, which another process can take before a node binds them (CI saw a node missing, and a
+    /// 3-replica stream cannot be placed on two): the cluster is started again until all three listen.
     func cluster(in folder: URL) throws -> (servers: [ServerProcess], urls: [String]) {
-        let clients = (0..<3).map { _ in ServerProcess.freePort() }, routes = (0..<3).map { _ in ServerProcess.freePort() }
-        var servers: [ServerProcess] = []
-        for i in 0..<3 {
-            let config = folder.appendingPathComponent("n\(i).conf")
-            let others = (0..<3).filter { $0 != i }.map { "\"nats://127.0.0.1:\(routes[$0])\"" }.joined(separator: ", ")
-            try """
-                server_name: n\(i)
-                listen: 127.0.0.1:\(clients[i])
-                jetstream { store_dir: "\(folder.appendingPathComponent("store\(i)").path)" }
-                cluster { name: platewatch-test, listen: 127.0.0.1:\(routes[i]), routes: [\(others)] }
-                """.write(to: config, atomically: true, encoding: .utf8)
-            servers.append(try ServerProcess("/usr/sbin/nats-server", ["-c", config.path], ready: nil,
-                                             hint: "make test installs Debian's nats-server"))
+        for attempt in 1...3 {
+            let clients = (0..<3).map { _ in ServerProcess.freePort() }, routes = (0..<3).map { _ in ServerProcess.freePort() }
+            var servers: [ServerProcess] = []
+            for i in 0..<3 {
+                let config = folder.appendingPathComponent("n\(i).conf")
+                let others = (0..<3).filter { $0 != i }.map { "\"nats://127.0.0.1:\(routes[$0])\"" }.joined(separator: ", ")
+                try """
+                    server_name: n\(i)
+                    listen: 127.0.0.1:\(clients[i])
+                    jetstream { store_dir: "\(folder.appendingPathComponent("store\(attempt)-\(i)").path)" }
+                    cluster { name: platewatch-test, listen: 127.0.0.1:\(routes[i]), routes: [\(others)] }
+                    """.write(to: config, atomically: true, encoding: .utf8)
+                servers.append(try ServerProcess("/usr/sbin/nats-server", ["-c", config.path], ready: nil,
+                                                 hint: "make test installs Debian's nats-server"))
+            }
+            if ServerProcess.eventually(10, { servers.allSatisfy(\.process.isRunning) && clients.allSatisfy(ServerProcess.accepts(port:)) }) {
+                return (servers, clients.map { "nats://127.0.0.1:\($0)" })
+            }
+            servers.forEach { $0.kill() }
         }
-        return (servers, clients.map { "nats://127.0.0.1:\($0)" })
+        throw PlateWatchError(.internalFailure, subject: "nats-server", message: "a 3-node cluster did not start in three tries")
     }
 
     @Test func everyEventIsInTheStreamOnceWithANodeKilledMidRun() async throws {
