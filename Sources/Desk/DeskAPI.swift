@@ -99,7 +99,7 @@ extension DeskServer {
             struct Body: Decodable { var plate: String; var reason: String }
             let id = try context.parameters.require("passage_id")
             let body = try await decode(Body.self, request, context)
-            let plate = PlateText.searchKey(body.plate), reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            let plate = PlateText.normalise(body.plate), reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
             guard Self.isPlate(plate) else {
                 throw DeskError.badRequest("a plate is 3 to 10 Latin letters and digits, after a province character for a Chinese plate (dashes, dots and spaces are dropped)")
             }
@@ -118,7 +118,7 @@ extension DeskServer {
             return try json(correction, status: .created)
         }
         route(router, .get, "/api/vehicles/{plate}", .viewer) { _, context, _ in
-            let plate = PlateText.searchKey(try context.parameters.require("plate"))
+            let plate = PlateText.normalise(try context.parameters.require("plate"))
             let passages = try await marked(try await store.passages(plate: plate))
             return try json(Vehicle(plate: plate, passages: passages, journeys: Vehicle.journeys(passages)))
         }
@@ -136,7 +136,7 @@ extension DeskServer {
                 enum CodingKeys: String, CodingKey { case plate, reason, expiresAt = "expires_at" }
             }
             let body = try await decode(Body.self, request, context)
-            let plate = PlateText.searchKey(body.plate), reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            let plate = PlateText.normalise(body.plate), reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
             guard Self.isPlate(plate) else { throw DeskError.badRequest("a plate is 3 to 10 Latin letters and digits, after a province character for a Chinese plate") }
             guard !reason.isEmpty else { throw DeskError.badRequest("give the reason the plate is watched") }
             if let expires = body.expiresAt, expires <= Date() { throw DeskError.badRequest("the expiry is in the past") }
@@ -147,7 +147,7 @@ extension DeskServer {
             return try json(entry, status: .created)
         }
         route(router, .delete, "/api/watchlist/{plate}", .operator) { _, context, who in
-            let plate = PlateText.searchKey(try context.parameters.require("plate"))
+            let plate = PlateText.normalise(try context.parameters.require("plate"))
             guard try await store.unwatch(plate) else { throw DeskError.notFound("\(plate) is not on the watchlist") }
             try await store.audit(user: who.username, action: "watchlist.remove", subject: plate, detail: "", at: Date())
             return Response(status: .noContent)

@@ -20,8 +20,6 @@ public final class LiveHub: Sendable {
         return stream
     }
 
-    public var count: Int { subscribers.withLock { $0.count } }
-
     public func send<T: Encodable>(_ event: String, _ value: T) {
         guard let data = try? DeskJSON.encoder.encode(value) else { return }
         broadcast("event: \(event)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")

@@ -59,10 +59,3 @@ public protocol DeskStore: Sendable {
     func audit(user: String, action: String, subject: String, detail: String, at: Date) async throws
     func auditLog(page: Int, perPage: Int) async throws -> Page<AuditEntry>
 }
-
-extension PlateText {
-    /// Plate text as the desk compares it: upper case, no spaces, dashes, dots or middle dots.
-    public static func searchKey(_ text: String) -> String {
-        String(text.uppercased().filter { !" -.·_".contains($0) })
-    }
-}

@@ -107,7 +107,7 @@ public final class SQLDeskStore: DeskStore {
                   plate = CASE WHEN passage.corrected THEN passage.plate ELSE excluded.plate END,
                   display = CASE WHEN passage.corrected THEN passage.display ELSE excluded.display END,
                   crop = COALESCE(excluded.crop, passage.crop), crop_path = COALESCE(excluded.crop_path, passage.crop_path)
-                """, [key, event.id.uuidString, event.type.rawValue, PlateText.searchKey(event.plate), event.display, event.plate,
+                """, [key, event.id.uuidString, event.type.rawValue, PlateText.normalise(event.plate), event.display, event.plate,
                       event.format.rawValue, event.confidence, event.site, event.camera, event.group, event.role.rawValue, event.yard,
                       event.firstSeen, event.lastSeen, journey?.id.uuidString, journey?.step, journey?.flags.joined(separator: ",") ?? "",
                       journey?.elapsedSeconds, journey?.yardDwellSeconds, crop, event.crop?.path])
@@ -141,14 +141,15 @@ public final class SQLDeskStore: DeskStore {
     public func search(_ query: PassageQuery) async throws -> Page<Passage> {
         try await read { db in
             var clauses: [String] = [], arguments: [any SQLBindable] = []
-            if let plate = query.plate.map(PlateText.searchKey), !plate.isEmpty {
+            if let plate = query.plate.map(PlateText.normalise), !plate.isEmpty {
                 switch query.match {
                 case .exact:
                     clauses.append("plate = ?")
                     arguments.append(plate)
                 case .prefix:
-                    clauses.append("plate LIKE ? ESCAPE '\\'")
-                    arguments.append(plate.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%")
+                    // A normalised plate holds letters and digits only, never a LIKE wildcard.
+                    clauses.append("plate LIKE ?")
+                    arguments.append(plate + "%")
                 case .near:
                     // One character off (substituted, missing or extra): plates near in length, then edit distance.
                     let near = try await db.fetch("SELECT DISTINCT plate FROM passage WHERE length(plate) BETWEEN ? AND ?",
@@ -173,7 +174,7 @@ public final class SQLDeskStore: DeskStore {
 
     public func passages(plate: String) async throws -> [Passage] {
         try await read { db in
-            try await db.fetch("SELECT * FROM passage WHERE plate = ? ORDER BY first_seen DESC", [PlateText.searchKey(plate)]).map(Self.passage)
+            try await db.fetch("SELECT * FROM passage WHERE plate = ? ORDER BY first_seen DESC", [PlateText.normalise(plate)]).map(Self.passage)
         }
     }
 
@@ -205,7 +206,7 @@ public final class SQLDeskStore: DeskStore {
             guard let old = try await db.one("SELECT plate FROM passage WHERE passage_id = ?", [passageId])?.string("plate") else {
                 throw DeskError.notFound("no passage \(passageId)")
             }
-            let key = PlateText.searchKey(plate)
+            let key = PlateText.normalise(plate)
             let correction = Correction(id: UUID().uuidString, passageId: passageId, oldPlate: old, newPlate: key, user: user, time: at, reason: reason)
             try await db.execute("INSERT INTO correction (id, passage_id, old_plate, new_plate, username, at, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                  [correction.id, passageId, old, key, user, at, reason])
@@ -231,13 +232,13 @@ public final class SQLDeskStore: DeskStore {
                 INSERT INTO watch (plate, reason, added_by, added_at, expires_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (plate) DO UPDATE SET reason = excluded.reason, added_by = excluded.added_by,
                   added_at = excluded.added_at, expires_at = excluded.expires_at
-                """, [PlateText.searchKey(entry.plate), entry.reason, entry.addedBy, entry.addedAt, entry.expiresAt])
+                """, [PlateText.normalise(entry.plate), entry.reason, entry.addedBy, entry.addedAt, entry.expiresAt])
         }
     }
 
     public func unwatch(_ plate: String) async throws -> Bool {
         try await backend.transaction { db in
-            try await !db.fetch("DELETE FROM watch WHERE plate = ? RETURNING plate", [PlateText.searchKey(plate)]).isEmpty
+            try await !db.fetch("DELETE FROM watch WHERE plate = ? RETURNING plate", [PlateText.normalise(plate)]).isEmpty
         }
     }
 

@@ -227,7 +227,7 @@ public final class CameraSource: @unchecked Sendable {
     /// Queues a frame; returns whether the decoder should skip non-reference frames (the queue is half full).
     private func push(_ frame: Frame, packets: Int) -> Bool {
         if Date().timeIntervalSince(snapshotTaken) >= 2 {
-            let small = frame.luma.quarter()
+            let small = frame.luma.decimated(by: 4)
             snapshotTaken = Date()
             condition.withLock { snapshot = small }
         }

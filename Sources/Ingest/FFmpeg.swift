@@ -311,10 +311,7 @@ public enum JPEGEncoder {
             let data = try encode(image, quantiser: Int32(quantiser))
             if data.count <= maxBytes { return data }
         }
-        let half = LumaImage(width: image.width / 2, height: image.height / 2, pixels: (0..<(image.width / 2) * (image.height / 2)).map { i in
-            image[(i % (image.width / 2)) * 2, (i / (image.width / 2)) * 2]
-        })
-        return try encode(half, maxBytes: maxBytes)
+        return try encode(image.decimated(by: 2), maxBytes: maxBytes)
     }
 
     private static func encode(_ image: LumaImage, quantiser: Int32) throws -> Data {

@@ -105,9 +105,7 @@ public enum PlateGrammar {
     ]
 
     /// Upper-cases and drops separators (`-`, `.`, `·`, spaces); `Đ` becomes `D`.
-    public static func normalise(_ text: String) -> String {
-        String(text.uppercased().replacingOccurrences(of: "Đ", with: "D").filter { $0.isLetter || $0.isNumber })
-    }
+    public static func normalise(_ text: String) -> String { PlateText.normalise(text) }
 
     /// Fits normalised lines (one per plate line, top first) to the best layout, or nil if none fits.
     public static func match(lines: [String], regions: [PlateRegion] = [.vietnam, .china]) -> Match? {

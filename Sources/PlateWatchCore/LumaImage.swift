@@ -25,13 +25,14 @@ public struct LumaImage: Sendable, Equatable {
     }
 
     /// The picture as a binary PGM file (what Tesseract's training tools and FFmpeg both read).
-    /// Every fourth pixel of every fourth row: a preview, not an analysis input.
-    public func quarter() -> LumaImage {
-        let w = max(1, width / 4), h = max(1, height / 4)
+    /// Every `step`-th pixel of every `step`-th row: for previews and JPEG size, not an analysis input
+    /// (the locator's SIMD `Kernels.downscale2x` averages).
+    public func decimated(by step: Int) -> LumaImage {
+        let w = max(1, width / step), h = max(1, height / step)
         var out = [UInt8](repeating: 0, count: w * h)
         for y in 0..<h {
-            let row = min(height - 1, y * 4) * width
-            for x in 0..<w { out[y * w + x] = pixels[row + min(width - 1, x * 4)] }
+            let row = min(height - 1, y * step) * width
+            for x in 0..<w { out[y * w + x] = pixels[row + min(width - 1, x * step)] }
         }
         return LumaImage(width: w, height: h, pixels: out)
     }

@@ -3,6 +3,12 @@ public enum PlateText {
     /// The 31 province characters that open a Chinese plate (../shared/PLATES.md, class P).
     public static let chineseProvinces: Set<Character> = Set("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
 
+    /// Plate text as it is compared and stored: upper case, letters and digits only (separators, spaces and
+    /// the middle dot dropped), Vietnamese Đ as D.
+    public static func normalise(_ text: String) -> String {
+        String(text.uppercased().replacingOccurrences(of: "Đ", with: "D").filter { $0.isLetter || $0.isNumber })
+    }
+
     /// Levenshtein distance over characters.
     public static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)

@@ -37,7 +37,7 @@ import Testing
         #expect(try await plates { $0.plate = "51F-678.90" } == ["51F67890"])
         #expect(try await plates { $0.plate = "51f"; $0.match = .prefix } == ["51F6789", "51F67890", "51F67891"])
         #expect(try await plates { $0.plate = "51F67890"; $0.match = .near } == ["51F6789", "51F67890", "51F67891"])
-        #expect(try await plates { $0.plate = "5_F"; $0.match = .prefix } == [], "LIKE wildcards are literal")
+        #expect(try await plates { $0.plate = "5_F"; $0.match = .prefix } == [], "separators and LIKE wildcards are dropped")
         #expect(try await plates { $0.role = "yard-in" } == ["51F67891"])
         #expect(try await plates { $0.from = now.addingTimeInterval(-60) }.count == 4)
         var paged = PassageQuery()
