@@ -57,7 +57,11 @@ public enum ReportWriter {
                 out.append("OCR per text line (\(s.set)): p50 \(f(l.p50, 1)) ms, p95 \(f(l.p95, 1)) ms over \(l.count) lines")
             }
             out.append("stills \(s.set)\(s.heldOutOnly ? " (held-out part)" : ""): \(s.exact)/\(s.readable) exact (\(pct(s.exactRate))), \(s.falseReads) false reads, \(f(s.msPerImage)) ms/image")
-            if !s.misses.isEmpty { out.append("  not read exactly: " + s.misses.joined(separator: "; ")) }
+            if !s.misses.isEmpty {
+                // The JSON report lists them all; the text keeps a sample a reader can scan.
+                let more = s.misses.count > 40 ? "; … \(s.misses.count - 40) more in the JSON report" : ""
+                out.append("  not read exactly: " + s.misses.prefix(40).joined(separator: "; ") + more)
+            }
         }
         if let rss = r.rssAtStreams { out.append("memory: \(f(rss.peakMB, 0)) MB resident with \(rss.streams) live streams; process peak \(f(r.peakRSSMB, 0)) MB") }
         else { out.append("memory: process peak \(f(r.peakRSSMB, 0)) MB resident") }

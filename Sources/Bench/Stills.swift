@@ -20,7 +20,7 @@ public struct StillResult: Encodable, Sendable {
     public var heldOutOnly = false
     /// CPU time of one engine call on one text line (bundled footage crops only).
     public var ocrPerLine: DurationStats.Summary?
-    /// The crops not read exactly and what was read (bundled footage crops only): where to look next.
+    /// The plates not read exactly and what was read: where to look next.
     public var misses: [String] = []
 
     public init(set: String, images: Int, readable: Int, exact: Int, falseReads: Int, msPerImage: Double) {
@@ -58,6 +58,7 @@ enum StillsBench {
         }
         if let limit { order = Array(order.prefix(limit)) }
         var readable = 0, exact = 0, falseReads = 0
+        var misses: [String] = []
         let started = DispatchTime.now().uptimeNanoseconds
         for (i, file) in order.enumerated() {
             progress(i + 1, order.count)
@@ -75,10 +76,15 @@ enum StillsBench {
             readable += truth.count
             exact += truth.intersection(plates).count
             falseReads += Set(plates).subtracting(truth).count
+            for plate in truth.subtracting(plates).sorted() {
+                misses.append("\(file.lastPathComponent): \(plate) (\(plates.isEmpty ? "no read" : "read " + plates.joined(separator: ", ")))")
+            }
         }
         let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-        return StillResult(set: set.name, images: order.count, readable: readable, exact: exact, falseReads: falseReads,
-                           msPerImage: order.isEmpty ? 0 : (ms / Double(order.count) * 10).rounded() / 10)
+        var result = StillResult(set: set.name, images: order.count, readable: readable, exact: exact, falseReads: falseReads,
+                                 msPerImage: order.isEmpty ? 0 : (ms / Double(order.count) * 10).rounded() / 10)
+        result.misses = misses
+        return result
     }
 }
 

@@ -27,7 +27,8 @@ public enum PlateGrammar {
     /// Character classes of a layout, one per position.
     enum Slot: Character {
         case digit = "D"
-        /// Vietnamese series letter: no I, J, O, Q, W (R only for trailers, in the special series).
+        /// Vietnamese series letter: no I, J, O, Q, W. R is for trailers in PLATES.md, but the real crops
+        /// carry it on motorbikes too (`54-R2` / `4924`, 8 of 600), so it is a series letter like the others.
         case series = "S"
         /// Any Latin capital (military units, diplomatic codes).
         case letter = "L"
@@ -75,13 +76,17 @@ public enum PlateGrammar {
         Layout("DDSNDDDD", .vnMoto, lineBreak: 4) { c in "\(String(c[0..<2]))-\(String(c[2..<4])) \(digits(c[4...]))" },
         Layout("DDSSDDDDD", .vnMoto, lineBreak: 4) { c in "\(String(c[0..<2]))-\(String(c[2..<4])) \(digits(c[4...]))" },
         Layout("DDSSDDDD", .vnMoto, lineBreak: 4) { c in "\(String(c[0..<2]))-\(String(c[2..<4])) \(digits(c[4...]))" },
+        // Electric motorbikes: series MĐ and a digit (`29-MĐ1` / `223.59`), seen on the real Vietnamese crops
+        // (five of 600) though PLATES.md does not list it.
+        Layout("DDLLNDDDDD", .vnMoto, lineBreak: 5) { c in "\(String(c[0..<2]))-\(String(c[2..<5])) \(digits(c[5...]))" },
+        Layout("DDLLNDDDD", .vnMoto, lineBreak: 5) { c in "\(String(c[0..<2]))-\(String(c[2..<5])) \(digits(c[5...]))" },
     ]
 
     /// Two-letter series that are car series, not motorbike ones (special and diplomatic).
     static let carLetterPairs: Set<String> = ["LD", "CD", "KT", "NG", "NN", "QT", "CV", "DA", "TD", "HC", "KD"]
     static let diplomatic: Set<String> = ["NG", "NN", "QT", "CV"]
 
-    static let vnSeries: Set<Character> = Set("ABCDEFGHKLMNPSTUVXYZ")
+    static let vnSeries: Set<Character> = Set("ABCDEFGHKLMNPRSTUVXYZ")
     static let cnAlnum: Set<Character> = Set("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789")
     public static let cnProvinces = PlateText.chineseProvinces
 
@@ -190,6 +195,7 @@ public enum PlateGrammar {
         switch layout.format {
         case .vnOneLine, .vnTwoLine, .vnMoto:
             guard VietnamProvinces.isIssued(String(c[0...1])) else { return false }
+            if layout.pattern.count > 4 && layout.pattern[4] == .seriesDigit { return String(c[2...3]) == "MD" && c[4] != "0" }
             if layout.pattern[3] == .seriesDigit { return c[3] != "0" }
             if layout.pattern[3] == .letter && layout.format == .vnOneLine {
                 return carLetterPairs.contains(String(c[2...3]))

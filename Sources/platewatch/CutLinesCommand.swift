@@ -43,25 +43,28 @@ struct CutLines: ParsableCommand {
                 unreadable += 1
                 continue
             }
-            let lines = cutter.lines(in: frame.luma, tight: entry.tight)
-            guard lines.count == entry.lines.count else {
-                if verbose { FileHandle.standardError.write(Data("\(entry.path): \(lines.count) lines cut, \(entry.lines.count) expected\n".utf8)) }
-                wrongLineCount += 1
-                continue
-            }
             // Fewer glyphs than characters means one was lost (merged into the border, too faint): the line
             // would teach the model to see a character that is not there. One extra blob (a broken stroke, a
             // screw) is allowed; a Hanzi falls into one to three blobs.
-            let plausible = zip(lines, entry.lines).allSatisfy { line, text in
-                let hanzi = text.filter(PlateGrammar.isHanzi).count
-                let latin = text.count - hanzi
-                return line.characters >= latin + hanzi && line.characters <= latin + 1 + 2 * hanzi
-            }
-            guard plausible else {
-                if verbose {
-                    FileHandle.standardError.write(Data("\(entry.path): characters \(lines.map(\.characters)) for \(entry.lines)\n".utf8))
+            func plausible(_ lines: [LineCutter.Line]) -> Bool {
+                zip(lines, entry.lines).allSatisfy { line, text in
+                    let hanzi = text.filter(PlateGrammar.isHanzi).count
+                    let latin = text.count - hanzi
+                    return line.characters >= latin + hanzi && line.characters <= latin + 1 + 2 * hanzi
                 }
-                wrongGlyphs += 1
+            }
+            // The first of the cutter's cuts that fits the text, as the reader takes the first that reads.
+            let cuts = cutter.cuts(in: frame.luma, tight: entry.tight)
+            guard let lines = cuts.first(where: { $0.count == entry.lines.count && plausible($0) }) else {
+                if cuts.contains(where: { $0.count == entry.lines.count }) {
+                    wrongGlyphs += 1
+                    if verbose {
+                        FileHandle.standardError.write(Data("\(entry.path): characters \(cuts.map { $0.map(\.characters) }) for \(entry.lines)\n".utf8))
+                    }
+                } else {
+                    wrongLineCount += 1
+                    if verbose { FileHandle.standardError.write(Data("\(entry.path): \(cuts.map(\.count)) lines cut, \(entry.lines.count) expected\n".utf8)) }
+                }
                 continue
             }
             for (k, (line, text)) in zip(lines, entry.lines).enumerated() {

@@ -14,6 +14,11 @@ import Testing
         #expect(match("80LD-123.45")?.format == .vnOneLine)
         #expect(match("80NG-123.45")?.format == .vnDiplomatic)
         #expect(match("KA-12-34") == .init(plate: "KA1234", display: "KA-12-34", format: .vnMilitary, repairs: 0))
+        #expect(match("54-R2", "4924")?.format == .vnMoto, "R on motorbikes, as on the real crops")
+        #expect(match("29-MĐ1", "223.59") == .init(plate: "29MD122359", display: "29-MD1 223.59", format: .vnMoto, repairs: 0),
+                "electric motorbike series MĐ and a digit")
+        #expect(match("29-MA1", "223.59") == nil, "two letters and a digit only for MĐ")
+        #expect(match("29-MD0", "223.59") == nil, "the series digit is 1-9")
     }
 
     @Test func validChinesePlates() {

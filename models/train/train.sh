@@ -11,7 +11,7 @@
 #   5. convert to an integer model, evaluate with lstmeval on held-out synthetic and real lines.
 #
 # Environment: WORK (scratch folder, default var/train), REAL (default ../shared/data/real),
-# SYNTH_COUNT, AUGMENT_COPIES, ITERATIONS, FINETUNE_ITERATIONS, SEED.
+# SYNTH_COUNT, AUGMENT_COPIES, ITERATIONS, FINETUNE_ITERATIONS, SEED, PER_PROVINCE.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,6 +25,7 @@ SEED=${SEED:-20261125}
 ITERATIONS=${ITERATIONS:-36000}
 FINETUNE_ITERATIONS=${FINETUNE_ITERATIONS:-0}
 AUGMENT_COPIES=${AUGMENT_COPIES:-8}
+PER_PROVINCE=${PER_PROVINCE:-40}
 OUT=${OUT:-$ROOT/models/plate.traineddata}
 PYTHON=/usr/bin/python3
 # One OpenMP thread per process: two processes on two cores beat one process with two threads.
@@ -48,7 +49,7 @@ cp "$SCRIPTS"/radical-stroke.txt "$SCRIPTS"/Latin.* "$SCRIPTS"/Han.* "$WORK/scri
 
 if [ -d "$REAL" ]; then
     step "listing real crops by the fixed split ($HERE/split.csv)"
-    $PYTHON "$HERE/real.py" --real "$REAL" --out "$WORK" --split "$HERE/split.csv"
+    $PYTHON "$HERE/real.py" --real "$REAL" --out "$WORK" --split "$HERE/split.csv" --per-province "$PER_PROVINCE"
 else
     echo "train.sh: $REAL absent: training on synthetic lines only" >&2
     : > "$WORK/real-train.tsv"; : > "$WORK/real-eval.tsv"
