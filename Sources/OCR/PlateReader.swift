@@ -8,15 +8,16 @@ import Vision
 public final class PlateReader: @unchecked Sendable {
     public static let latinWhitelist = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-."
     /// Line engines may also give province characters: the plate model knows them; for models without
-    /// them they are inert and `ProvinceReader` reads them instead.
+    /// them they are inert and `ProvinceReader` reads them instead. Only where Chinese plates are expected:
+    /// elsewhere an emblem read as a Hanzi (the German band as 川) makes a line no plate.
     static let lineWhitelist = latinWhitelist + String(PlateGrammar.cnProvinces)
     private let latin: TesseractEngine
-    /// Second engine for lines the first reads as no plate (`ocr.fallback_model`).
+    /// Second engine for lines the first reads as no plate or unsure (`ocr.fallback_model`).
     private let fallback: TesseractEngine?
     private let settings: OCRSettings
     /// Reads Chinese province characters; shared by every reader of a pool (≈ 45 MB, needed rarely).
     private let han: ProvinceReader
-    private let cutter = LineCutter()
+    private let cutter: LineCutter
     /// Folder where every line image sent to the engine is written as PGM, with what it read
     /// (`PLATEWATCH_DEBUG_DIR`): for finding out why a plate misreads.
     public var debugDirectory: String? = ProcessInfo.processInfo.environment["PLATEWATCH_DEBUG_DIR"]
@@ -29,9 +30,10 @@ public final class PlateReader: @unchecked Sendable {
     public init(settings: OCRSettings = OCRSettings(), provinces: ProvinceReader? = nil) throws {
         self.settings = settings
         self.han = provinces ?? ProvinceReader(tessdata: settings.tessdata)
+        cutter = LineCutter(dropsEmblems: settings.regions.contains(.generic) && !settings.regions.contains(.china))
         func engine(_ model: String) throws -> TesseractEngine {
             try TesseractEngine(model: OCRModel.resolve(model, tessdata: settings.tessdata), tessdata: settings.tessdata,
-                                whitelist: Self.lineWhitelist)
+                                whitelist: settings.regions.contains(.china) ? Self.lineWhitelist : Self.latinWhitelist)
         }
         latin = try engine(settings.model)
         fallback = try settings.fallbackModel.map(engine)
@@ -55,11 +57,17 @@ public final class PlateReader: @unchecked Sendable {
     /// - Parameter tight: the crop is cut to the plate itself (dataset crops), not a located region with a margin.
     /// - Parameter minimumGlyphHeight: a cut whose glyphs are shorter (crop pixels) is not read.
     public func read(crop: LumaImage, tight: Bool = false, minimumGlyphHeight: Int = 0) -> PlateRead? {
-        // The first cut whose read fits a plate; each cut with the main model, then with the fallback.
-        var found: (lines: [LineCutter.Line], read: (match: PlateGrammar.Match, symbols: [RecognizedSymbol], texts: [String]))?
+        // The first cut whose read fits a plate; each cut with the main model, then with the fallback, which
+        // also reads what the main model read unsure and wins when it is surer.
+        var found: (lines: [LineCutter.Line], read: Recognised)?
         for lines in cutter.cuts(in: crop, tight: tight) where lines.allSatisfy({ $0.glyphHeight >= minimumGlyphHeight }) {
-            if let read = recognise(lines, with: latin) ?? fallback.flatMap({ recognise(lines, with: $0) }) {
-                found = (lines, read)
+            let main = recognise(lines, with: latin)
+            guard let fallback, (main.map(Self.confidence) ?? 0) < Self.unsure else {
+                if let main { found = (lines, main); break } else { continue }
+            }
+            let second = recognise(lines, with: fallback)
+            if let best = [main, second].compactMap({ $0 }).max(by: { Self.confidence($0) < Self.confidence($1) }) {
+                found = (lines, best)
                 break
             }
         }
@@ -74,9 +82,16 @@ public final class PlateReader: @unchecked Sendable {
                          lines: lines.count)
     }
 
+    typealias Recognised = (match: PlateGrammar.Match, symbols: [RecognizedSymbol], texts: [String])
+
+    /// Below this confidence the fallback model (`ocr.fallback_model`) reads the lines too, and the surer
+    /// read is kept.
+    static let unsure = 0.8
+
+    static func confidence(_ read: Recognised) -> Double { confidence(symbols: read.symbols, repairs: read.match.repairs) }
+
     /// One engine's read of the cut lines, fitted to the grammar; nil when it fits no plate.
-    private func recognise(_ lines: [LineCutter.Line], with engine: TesseractEngine)
-        -> (match: PlateGrammar.Match, symbols: [RecognizedSymbol], texts: [String])? {
+    private func recognise(_ lines: [LineCutter.Line], with engine: TesseractEngine) -> Recognised? {
         var symbolsPerLine: [[RecognizedSymbol]] = []
         for (index, line) in lines.enumerated() {
             let started = recordsLineTimes ? ThreadClock.now() : 0

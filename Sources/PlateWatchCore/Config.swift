@@ -76,7 +76,8 @@ public struct OCRSettings: Sendable, Equatable {
     /// `plate` (PlateWatch's model, models/plate.traineddata), `eng` (Tesseract's stock model) or a path
     /// to a `.traineddata` file. Default `plate`.
     public var model: String = "plate"
-    /// A second model that reads the lines the first reads as no plate (costs OCR time only for those).
+    /// A second model that reads the lines the first reads as no plate or unsure (confidence < 0.8), the
+    /// surer read winning; costs OCR time only for those lines.
     public var fallbackModel: String? = nil
     /// Folder with `<model>.traineddata` files when `model` is a name. Default: Debian's tessdata folder.
     public var tessdata: String? = nil

@@ -55,3 +55,50 @@ import Vision
         #expect(checked > 0, "some bundled plate scaled down still reads as a crop")
     }
 }
+
+extension LineCutterTests {
+    /// Five bars 3 px wide and 30 px tall, each column shifted by `shear` px per row below the middle row.
+    func bars(shear: Double) -> LumaImage {
+        var ink = LumaImage(width: 120, height: 30, fill: 255)
+        for k in 0..<5 {
+            for y in 0..<30 {
+                let shift = Int((shear * (Double(y) - 15)).rounded())
+                for x in 0..<3 { ink[20 + k * 18 + x + shift, y] = 0 }
+            }
+        }
+        return ink
+    }
+
+    func inkedColumns(_ image: LumaImage) -> Int {
+        (0..<image.width).filter { x in (0..<image.height).contains { image[x, $0] < 128 } }.count
+    }
+
+    @Test func italicStrokesAreStoodUpright() {
+        let slanted = bars(shear: -0.3)
+        #expect(inkedColumns(slanted) > 40, "each slanted bar covers about 12 columns")
+        let (upright, _) = LineCutter.deslanted(slanted)
+        #expect(inkedColumns(upright) <= 5 * 4, "each bar stands in its own 3 or 4 columns")
+    }
+
+    @Test func uprightStrokesAreLeftAlone() {
+        let straight = bars(shear: 0)
+        let (same, offset) = LineCutter.deslanted(straight)
+        #expect(same.pixels == straight.pixels && offset == 0)
+    }
+}
+
+extension LineCutterTests {
+    /// Six glyphs with a coat of arms between the third and the fourth: a ring 18 px tall, clear of the
+    /// glyphs' top and bottom lines by 6 px.
+    @Test func anEmblemBetweenTheCharactersIsDroppedWhenAsked() throws {
+        var image = LumaImage(width: 180, height: 60, fill: 220)
+        for left in [12, 31, 50, 88, 107, 126] {
+            for y in 15..<45 { for x in left..<left + 11 where y < 18 || y >= 42 || x < left + 3 || x >= left + 8 { image[x, y] = 30 } }
+        }
+        for y in 21..<39 { for x in 69..<79 where y < 24 || y >= 36 || x < 72 || x >= 76 { image[x, y] = 30 } }
+        let kept = try #require(LineCutter().lines(in: image).first)
+        let dropped = try #require(LineCutter(dropsEmblems: true).lines(in: image).first)
+        #expect(kept.characters == 7, "a Hanzi's parts float the same way: kept by default")
+        #expect(dropped.characters == 6)
+    }
+}
