@@ -100,9 +100,10 @@ footage: footage-deps
 	/usr/bin/python3 tools/footage/generate.py --out testvideos
 	/usr/bin/python3 tools/footage/frames.py testvideos
 
-# Retrains models/plate.traineddata from scratch (about 20 minutes on 2 cores; not part of `make test`):
-# renders plates, cuts them with the reader's own line cutter, trains with lstmtraining, fine-tunes on
-# the training part of ../shared/data/real's crop sets (models/train/split.csv), evaluates with lstmeval.
+# Retrains models/plate.traineddata from scratch (about 40 minutes on 2 cores; not part of `make test`):
+# renders plates, cuts them with the reader's own line cutter, trains with lstmtraining on them and on the
+# training part of ../shared/data/real's crop sets (models/train/split.csv), keeps the checkpoint that reads
+# the bundled footage best (models/train/select.sh), evaluates with lstmeval.
 # Scratch files go to var/train; the evaluation summary to var/train/eval.txt.
 model: build train-deps
 	models/train/train.sh

@@ -8,7 +8,8 @@
 #   3. make .lstmf files, a unicharset and a starter model (combine_lang_model);
 #   4. lstmtraining from scratch on synthetic, real and degraded-real training lines (an optional
 #      fine-tuning pass on real lines, FINETUNE_ITERATIONS, is off: it read fewer held-out plates here);
-#   5. convert to an integer model, evaluate with lstmeval on held-out synthetic and real lines.
+#   5. pick the checkpoint that reads the bundled footage crops best (select.sh), as an integer model;
+#      evaluate it with lstmeval on held-out synthetic and real lines.
 #
 # Environment: WORK (scratch folder, default var/train), REAL (default ../shared/data/real),
 # SYNTH_COUNT, AUGMENT_COPIES, ITERATIONS, FINETUNE_ITERATIONS, SEED, PER_PROVINCE.
@@ -22,10 +23,10 @@ SCRIPTS=${SCRIPTS:-$ROOT/../shared/data/tesseract}
 BIN=${BIN:-$ROOT/.build/release/platewatch}
 SYNTH_COUNT=${SYNTH_COUNT:-10000}
 SEED=${SEED:-20261125}
-ITERATIONS=${ITERATIONS:-36000}
+ITERATIONS=${ITERATIONS:-80000}
 FINETUNE_ITERATIONS=${FINETUNE_ITERATIONS:-0}
 AUGMENT_COPIES=${AUGMENT_COPIES:-8}
-PER_PROVINCE=${PER_PROVINCE:-40}
+PER_PROVINCE=${PER_PROVINCE:-200}
 OUT=${OUT:-$ROOT/models/plate.traineddata}
 PYTHON=/usr/bin/python3
 # One OpenMP thread per process: two processes on two cores beat one process with two threads.
@@ -115,9 +116,14 @@ if [ "$FINETUNE_ITERATIONS" -gt 0 ]; then
     FINAL="$WORK/checkpoints/tuned_checkpoint"
 fi
 
-step "integer model → $OUT"
-lstmtraining --stop_training --convert_to_int --continue_from "$FINAL" \
-    --traineddata "$STARTER" --model_output "$OUT" >/dev/null 2>&1
+if [ "$FINETUNE_ITERATIONS" -gt 0 ]; then
+    step "integer model → $OUT"
+    lstmtraining --stop_training --convert_to_int --continue_from "$FINAL" \
+        --traineddata "$STARTER" --model_output "$OUT" >/dev/null 2>&1
+else
+    step "choosing the checkpoint from iteration $((ITERATIONS / 4)) that reads the bundled footage best → $OUT"
+    BIN="$BIN" "$HERE/select.sh" "$WORK" "$OUT" $((ITERATIONS / 4)) 2>&1 | tee -a "$WORK/eval.txt" >&2
+fi
 
 step "evaluating"
 for part in synth-eval real-eval; do
