@@ -150,8 +150,15 @@ public final class PlateReader: @unchecked Sendable {
             repairs += 1
         }
         if mended.count == 8 {
-            guard mended[2].alternatives.first?.0 == mended[1].text else { return nil }
-            mended.remove(at: 2)
+            // The series letter read twice; else the least sure character after the province is the one the
+            // model put in (a glyph read twice, a frame edge read as '1'). Held-out Chinese crops: 158 → 187
+            // read, 30 → 42 wrong; only dropping characters under 0.9 confidence gained 11. The mend costs
+            // the read a repair's confidence, and the tracker's vote sees the other frames.
+            if mended[2].alternatives.first?.0 == mended[1].text {
+                mended.remove(at: 2)
+            } else {
+                mended.remove(at: (1..<8).min { mended[$0].confidence < mended[$1].confidence }!)
+            }
             repairs += 1
         }
         let text = mended.map(\.text).joined()

@@ -119,12 +119,20 @@ extension PlateGrammarTests {
         #expect(match.plate == "苏J7Z701" && match.repairs == 1)
     }
 
+    @Test func theLeastSureOfOneCharacterTooManyIsDropped() throws {
+        var read = symbols([("桂", []), ("A", []), ("1", []), ("2", []), ("3", []), ("4", []), ("5", []), ("1", [])])
+        read[7].confidence = 0.6  // a frame edge read as '1'
+        let (match, mended) = try #require(PlateReader.repairChinese(read, regions: [.vietnam, .china]))
+        #expect(match.plate == "桂A12345" && match.repairs == 1)
+        #expect(mended.count == 7)
+    }
+
     @Test func whatIsNoChinesePlateStaysUnread() {
         // A Vietnamese plate's digits have no province among their alternatives.
         #expect(PlateReader.repairChinese(symbols([("5", [("S", 0.2)]), ("1", []), ("F", []), ("6", []), ("7", []), ("8", []), ("9", [])]),
                                           regions: [.vietnam, .china]) == nil)
-        // A '1' after the letter that is no second read of it is not dropped.
-        #expect(PlateReader.repairChinese(symbols([("桂", []), ("A", []), ("1", [("I", 0.3)]), ("2", []), ("3", []), ("4", []), ("5", []), ("6", [])]),
+        // One character too many is mended; two too many is no plate.
+        #expect(PlateReader.repairChinese(symbols([("桂", []), ("A", []), ("1", []), ("2", []), ("3", []), ("4", []), ("5", []), ("6", []), ("7", [])]),
                                           regions: [.vietnam, .china]) == nil)
         // Without the Chinese grammar, nothing is mended.
         #expect(PlateReader.repairChinese(symbols([("8", [("桂", 0.51)]), ("K", []), ("3", []), ("0", []), ("6", []), ("7", []), ("1", [])]),
