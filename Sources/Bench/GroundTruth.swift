@@ -72,6 +72,13 @@ public struct FootageSet: Sendable {
     /// `site.yaml`): the bench reads the footage with the `ocr.cn_provinces` a box there would have.
     public var cnProvinces: [Character] = []
 
+    /// `cn_provinces` of the footage folder's `site.yaml`; none when the folder has no site profile.
+    public static func cnProvinces(in folder: URL) throws -> [Character] {
+        guard let text = try? String(contentsOf: folder.appendingPathComponent("site.yaml"), encoding: .utf8),
+              let site = try Yams.load(yaml: text) as? [String: Any], let provinces = site["cn_provinces"] as? [String] else { return [] }
+        return provinces.compactMap { $0.count == 1 ? $0.first : nil }.filter(PlateText.chineseProvinces.contains)
+    }
+
     public init(folder: URL) throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
         clips = try names.map { name in
@@ -83,10 +90,7 @@ public struct FootageSet: Sendable {
             }
             return Clip(url: folder.appendingPathComponent(truth.video), truth: truth)
         }
-        if let text = try? String(contentsOf: folder.appendingPathComponent("site.yaml"), encoding: .utf8),
-           let site = try Yams.load(yaml: text) as? [String: Any], let provinces = site["cn_provinces"] as? [String] {
-            cnProvinces = provinces.compactMap { $0.count == 1 ? $0.first : nil }.filter(PlateText.chineseProvinces.contains)
-        }
+        cnProvinces = try Self.cnProvinces(in: folder)
         guard !clips.isEmpty else {
             throw PlateWatchError(.fileNotFound, subject: folder.path, message: "no clips with ground truth (*.json) found",
                                   hint: "point --footage at a folder like testvideos/")
@@ -105,6 +109,13 @@ public struct StillSet: Sendable {
     }
     public var name: String
     public var items: [Item]
+
+    /// `cn_provinces` of the footage folder's `site.yaml`; none when the folder has no site profile.
+    public static func cnProvinces(in folder: URL) throws -> [Character] {
+        guard let text = try? String(contentsOf: folder.appendingPathComponent("site.yaml"), encoding: .utf8),
+              let site = try Yams.load(yaml: text) as? [String: Any], let provinces = site["cn_provinces"] as? [String] else { return [] }
+        return provinces.compactMap { $0.count == 1 ? $0.first : nil }.filter(PlateText.chineseProvinces.contains)
+    }
 
     public init(folder: URL) throws {
         name = folder.lastPathComponent

@@ -69,7 +69,7 @@ public struct LineCutter: Sendable {
         var seen = 0
         let half = (2 * (source.width + source.height)) / 2
         let rimFill = UInt8(rim.firstIndex { seen += $0; return seen >= half } ?? 128)
-        let centre = PixelRect(x: source.width / 6, y: source.height / 6, width: source.width * 2 / 3, height: source.height * 2 / 3)
+        let centre = Self.centre(of: source)
         let t = otsuThreshold(source, region: centre)
         var dark: [UInt8] = [], light: [UInt8] = []
         for y in centre.y..<centre.maxY { for x in centre.x..<centre.maxX { let v = source[x, y]; if v < t { dark.append(v) } else { light.append(v) } } }
@@ -92,6 +92,11 @@ public struct LineCutter: Sendable {
 
     static func glyphs(_ lines: [Line]) -> Int { lines.reduce(0) { $0 + $1.glyphs } }
 
+    /// The middle two thirds each way, where a crop is plate whatever its edges cut through.
+    static func centre(of image: LumaImage) -> PixelRect {
+        PixelRect(x: image.width / 6, y: image.height / 6, width: image.width * 2 / 3, height: image.height * 2 / 3)
+    }
+
     /// Shifting blobs onto the centre line straightens a line but leaves each glyph tilted, which
     /// Tesseract reads badly past a few degrees: a clearly tilted plate is rotated level and cut again.
     private func deskewed(_ crop: LumaImage, padding: Int = 0) -> [Line] {
@@ -105,7 +110,7 @@ public struct LineCutter: Sendable {
     /// minority on every plate) and, when that finds no good line, for the other one: a located region
     /// can hold more dark vehicle than white plate, which turns the guess around.
     private func cut(_ crop: LumaImage, padding: Int) -> [Line] {
-        let centre = PixelRect(x: crop.width / 6, y: crop.height / 6, width: crop.width * 2 / 3, height: crop.height * 2 / 3)
+        let centre = Self.centre(of: crop)
         let t = otsuThreshold(crop, region: centre)
         var darkInCentre = 0
         for y in centre.y..<centre.maxY { for x in centre.x..<centre.maxX where crop[x, y] < t { darkInCentre += 1 } }

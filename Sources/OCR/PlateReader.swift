@@ -71,12 +71,13 @@ public final class PlateReader: @unchecked Sendable {
                 break
             }
         }
-        guard let (lines, (match, symbols, texts)) = found else { return nil }
+        guard let (lines, read) = found else { return nil }
+        let (match, symbols, texts) = read
         let box = lines.dropFirst().reduce(lines[0].box) { acc, l in
             PixelRect(x: min(acc.x, l.box.x), y: min(acc.y, l.box.y), width: max(acc.maxX, l.box.maxX) - min(acc.x, l.box.x),
                       height: max(acc.maxY, l.box.maxY) - min(acc.y, l.box.y))
         }
-        let confidence = Self.confidence(symbols: symbols, repairs: match.repairs)
+        let confidence = Self.confidence(read)
         return PlateRead(plate: match.plate, display: match.display, format: match.format, confidence: confidence,
                          box: box, candidates: alternatives(match: match, symbols: symbols, lines: texts.count, best: confidence),
                          lines: lines.count)

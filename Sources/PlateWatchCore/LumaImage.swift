@@ -24,7 +24,6 @@ public struct LumaImage: Sendable, Equatable {
         set { pixels[y * width + x] = newValue }
     }
 
-    /// The picture as a binary PGM file (what Tesseract's training tools and FFmpeg both read).
     /// Every `step`-th pixel of every `step`-th row: for previews and JPEG size, not an analysis input
     /// (the locator's SIMD `Kernels.downscale2x` averages).
     public func decimated(by step: Int) -> LumaImage {
@@ -37,6 +36,7 @@ public struct LumaImage: Sendable, Equatable {
         return LumaImage(width: w, height: h, pixels: out)
     }
 
+    /// The picture as a binary PGM file (what Tesseract's training tools and FFmpeg both read).
     public var pgm: [UInt8] { Array("P5 \(width) \(height) 255\n".utf8) + pixels }
 
     /// Copies the part of the picture inside `rect`, clipped to the picture.

@@ -16,7 +16,7 @@ extension Config {
         }
         var config = Config(site: "demo", cameras: cameras)
         // The footage's crossing (testvideos/site.yaml), as the bench reads it.
-        if let provinces = try? FootageSet(folder: URL(fileURLWithPath: folder)).cnProvinces { config.ocr.cnProvinces = provinces }
+        if let provinces = try? FootageSet.cnProvinces(in: URL(fileURLWithPath: folder)) { config.ocr.cnProvinces = provinces }
         config.sinks = [.jsonl(path: "./var/events.jsonl"), .stdout]
         return config
     }
