@@ -30,7 +30,8 @@ public final class PlateReader: @unchecked Sendable {
     public init(settings: OCRSettings = OCRSettings(), provinces: ProvinceReader? = nil) throws {
         self.settings = settings
         self.han = provinces ?? ProvinceReader(tessdata: settings.tessdata)
-        cutter = LineCutter(dropsEmblems: settings.regions.contains(.generic) && !settings.regions.contains(.china))
+        cutter = LineCutter(dropsEmblems: settings.regions.contains(.generic) && !settings.regions.contains(.china),
+                            freesEndGlyphs: settings.regions.contains(.vietnam) || settings.regions.contains(.china))
         func engine(_ model: String) throws -> TesseractEngine {
             try TesseractEngine(model: OCRModel.resolve(model, tessdata: settings.tessdata), tessdata: settings.tessdata,
                                 whitelist: settings.regions.contains(.china) ? Self.lineWhitelist : Self.latinWhitelist)
@@ -61,15 +62,16 @@ public final class PlateReader: @unchecked Sendable {
         // also reads what the main model read unsure and wins when it is surer.
         var found: (lines: [LineCutter.Line], read: Recognised)?
         for lines in cutter.cuts(in: crop, tight: tight) where lines.allSatisfy({ $0.glyphHeight >= minimumGlyphHeight }) {
-            let main = recognise(lines, with: latin)
-            guard let fallback, (main.map(Self.confidence) ?? 0) < Self.unsure else {
-                if let main { found = (lines, main); break } else { continue }
+            var read = recognise(lines, with: latin)
+            if let fallback, (read.map(Self.confidence) ?? 0) < Self.unsure {
+                let second = recognise(lines, with: fallback)
+                read = [read, second].compactMap({ $0 }).max(by: { Self.confidence($0) < Self.confidence($1) })
             }
-            let second = recognise(lines, with: fallback)
-            if let best = [main, second].compactMap({ $0 }).max(by: { Self.confidence($0) < Self.confidence($1) }) {
-                found = (lines, best)
-                break
-            }
+            guard let read else { continue }
+            // A later cut that keeps a glyph the first lost at the frame (a 2-line plate's lower line read
+            // `6810` for `268.10`, which still fits the older 4-digit layout) reads the longer plate.
+            if let earlier = found, earlier.read.match.plate.count >= read.match.plate.count { continue }
+            found = (lines, read)
         }
         guard let (lines, read) = found else { return nil }
         let (match, symbols, texts) = read

@@ -20,13 +20,34 @@ import Vision
         return image
     }
 
-    @Test func aGlyphTouchingADarkFrameIsKeptByTheSecondCut() throws {
+    @Test func aGlyphTouchingADarkFrameIsKeptByBothCuts() throws {
         let cuts = LineCutter().cuts(in: framedPlate(), tight: true)
         try #require(cuts.count == 2, "a dark rim on a light plate gives two paddings to try")
         let glyphs = cuts.map { $0.reduce(0) { $0 + $1.glyphs } }
-        #expect(glyphs[0] == 6, "padded with the rim, the first glyph joins the frame and is dropped")
+        #expect(glyphs[0] == 7, "padded with the rim, the first glyph joins the frame and is cut free of it")
         #expect(glyphs[1] == 7, "padded with the plate's background, the frame is cleared and the glyph stays")
         #expect(cuts[1][0].glyphHeight == 30)
+    }
+
+    /// A located region whose plate frame is broken (so not cleared as frame) and holds the first glyph.
+    func brokenFramePlate(firstGlyph: Bool) -> LumaImage {
+        var image = LumaImage(width: 170, height: 60, fill: 220)
+        for y in 2..<45 { for x in 4..<7 { image[x, y] = 20 } }
+        for y in 44..<47 { for x in 4..<40 { image[x, y] = 20 } }
+        for k in (firstGlyph ? 0 : 1)..<7 { drawGlyph(&image, left: 7 + k * 19) }
+        return image
+    }
+
+    @Test func aGlyphTheFrameHoldsIsFreed() throws {
+        let line = try #require(LineCutter().lines(in: brokenFramePlate(firstGlyph: true)).first)
+        #expect(line.glyphs == 7, "the first glyph, joined to the frame, is cut free")
+        #expect(line.characterSpans.count == 7)
+    }
+
+    @Test func aSliverOfFrameIsNoGlyph() throws {
+        let line = try #require(LineCutter().lines(in: brokenFramePlate(firstGlyph: false)).first)
+        #expect(line.glyphs == 6)
+        #expect(line.characterSpans.count == 6, "the frame's side, freed from its corner, is not drawn on the line")
     }
 
     @Test func aCropCutInsideThePlateHasOneCut() {

@@ -35,6 +35,9 @@ import Testing
         #expect(match("29O-1234")?.plate == "29D1234", "O is never a series letter; D is")
         #expect(match("5IF-678.9O")?.repairs == 2)
         #expect(match("SIF-6B7.9O") == nil, "more than two repairs is not a plate")
+        #expect(match("59-NZ", "720.61") == .init(plate: "59N272061", display: "59-N2 720.61", format: .vnMoto, repairs: 1),
+                "a two-letter motorbike series never ends in Z: it is the series digit 2")
+        #expect(match("29-AA", "123.45")?.plate == "29AA12345", "two-letter motorbike series stay letters")
     }
 
     @Test func textThatIsNoPlateIsRejected() {
