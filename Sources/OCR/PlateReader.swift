@@ -109,7 +109,8 @@ public final class PlateReader: @unchecked Sendable {
             // characters after one gained 11 Chinese crops and cost 39 wrong reads).
             if !symbols.contains(where: { $0.text.contains(where: PlateGrammar.isHanzi) }) {
                 if symbols.count > line.characters { symbols = Self.onePerBlob(symbols, spans: line.characterSpans) }
-                guard symbols.count == line.characters || Self.onlyEndsUnread(symbols, spans: line.characterSpans) else { return nil }
+                guard symbols.count == line.characters || Self.onlyEndsUnread(symbols, spans: line.characterSpans)
+                        || Self.endSymbolsCoverAll(symbols, spans: line.characterSpans) else { return nil }
             }
             symbolsPerLine.append(symbols)
         }
@@ -226,6 +227,24 @@ public final class PlateReader: @unchecked Sendable {
         }
         guard Set(read).count == read.count, let first = read.min(), let last = read.max() else { return false }
         return last - first + 1 == read.count
+    }
+
+    /// Whether every blob lies under a read character, where only the first and last character may cover
+    /// more than one: a piece of the frame left against an end glyph (`0` of `054.42` with the frame's
+    /// corner) is drawn as its own blob, and the engine reads the two as the one glyph they are. A
+    /// character mid-line covering two blobs may be two glyphs read as one, so it does not count.
+    public static func endSymbolsCoverAll(_ symbols: [RecognizedSymbol], spans: [(left: Int, right: Int)]) -> Bool {
+        guard !symbols.isEmpty, symbols.count < spans.count else { return false }
+        var covered = [Bool](repeating: false, count: spans.count)
+        for (i, symbol) in symbols.enumerated() {
+            let under = spans.indices.filter { b in
+                let overlap = min(symbol.span.right, spans[b].right) - max(symbol.span.left, spans[b].left)
+                return overlap * 2 >= max(1, spans[b].right - spans[b].left)
+            }
+            guard !under.isEmpty, under.count == 1 || i == 0 || i == symbols.count - 1 else { return false }
+            for b in under { covered[b] = true }
+        }
+        return !covered.contains(false)
     }
 
     private static func distance(_ x: Int, _ span: (left: Int, right: Int)) -> Int {

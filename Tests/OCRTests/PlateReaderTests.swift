@@ -161,4 +161,17 @@ struct BlobCountTests {
         // Two reads on one blob are not one read per blob.
         #expect(!PlateReader.onlyEndsUnread(symbols("RK755A", on: [1, 1, 2, 3, 4, 5]), spans: spans))
     }
+
+    @Test func anEndCharacterOverAFramePieceCoversBoth() {
+        // The first character's box spans blobs 0 and 1: a glyph and the frame's corner drawn beside it.
+        var read = symbols("054412", on: [0, 2, 3, 4, 5, 6])
+        read[0].span = (0, 18)
+        #expect(PlateReader.endSymbolsCoverAll(read, spans: spans))
+        // The same over two blobs mid-line may be two glyphs read as one.
+        var middle = symbols("054412", on: [0, 1, 2, 4, 5, 6])
+        middle[2].span = (20, 38)
+        #expect(!PlateReader.endSymbolsCoverAll(middle, spans: spans))
+        // A blob under no character is a character missed.
+        #expect(!PlateReader.endSymbolsCoverAll(symbols("05412", on: [0, 1, 3, 4, 5]), spans: Array(spans.prefix(6))))
+    }
 }
