@@ -69,8 +69,12 @@ public final class PlateReader: @unchecked Sendable {
             }
             guard let read else { continue }
             // A later cut that keeps a glyph the first lost at the frame (a 2-line plate's lower line read
-            // `6810` for `268.10`, which still fits the older 4-digit layout) reads the longer plate.
-            if let earlier = found, earlier.read.match.plate.count >= read.match.plate.count { continue }
+            // `6810` for `268.10`, which still fits the older 4-digit layout) reads the longer plate; of two
+            // as long, the surer (held-out Vietnamese crops +2: `044.11` read `04417` by the first cut).
+            if let earlier = found {
+                let (a, b) = (earlier.read.match.plate.count, read.match.plate.count)
+                if a > b || (a == b && Self.confidence(earlier.read) >= Self.confidence(read)) { continue }
+            }
             found = (lines, read)
         }
         guard let (lines, read) = found else { return nil }
