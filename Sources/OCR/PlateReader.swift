@@ -142,13 +142,21 @@ public final class PlateReader: @unchecked Sendable {
         return match.map { ($0, symbols, texts) }
     }
 
-    /// A Chinese plate the plate model misread in its two usual ways, mended from its own candidates: the
-    /// province glyph read as a Latin character (桂 as 8, 苏 as 3) while a province is among that symbol's
-    /// alternatives, and the series letter read twice (J then 1, the second with J as its alternative). Each
-    /// mend counts as a repair; the result must fit the Chinese layout, else nil.
+    /// A Chinese plate the plate model misread in its usual ways, mended from its own candidates: the
+    /// province glyph read as several Hanzi, or as a Latin character (桂 as 8, 苏 as 3) while a province is
+    /// among that symbol's alternatives; the series letter read twice (J then 1, the second with J as its
+    /// alternative); one character too many. Each mend counts as a repair, at most `PlateGrammar.maxRepairs`;
+    /// the result must fit the Chinese layout, else nil.
     public static func repairChinese(_ symbols: [RecognizedSymbol], regions: [PlateRegion]) -> (match: PlateGrammar.Match, symbols: [RecognizedSymbol])? {
-        guard symbols.count == 7 || symbols.count == 8, let head = symbols.first else { return nil }
         var mended = symbols, repairs = 0
+        // The province glyph read as several Hanzi (浙 as 皖浙皖): the surest of them. Held-out Chinese
+        // crops 188 → 191 read, 44 → 46 wrong.
+        let hanzi = symbols.prefix { $0.text.count == 1 && PlateGrammar.isHanzi($0.text.first!) }
+        if hanzi.count > 1, let surest = hanzi.max(by: { $0.confidence < $1.confidence }) {
+            mended = [surest] + symbols.dropFirst(hanzi.count)
+            repairs += 1
+        }
+        guard mended.count == 7 || mended.count == 8, let head = mended.first else { return nil }
         if !(head.text.first.map(PlateGrammar.cnProvinces.contains) ?? false) {
             guard let province = head.alternatives.first(where: { $0.0.count == 1 && PlateGrammar.cnProvinces.contains($0.0.first!) && $0.1 >= 0.05 })
             else { return nil }
@@ -170,7 +178,7 @@ public final class PlateReader: @unchecked Sendable {
             repairs += 1
         }
         let text = mended.map(\.text).joined()
-        guard var match = PlateGrammar.match(lines: [text], regions: regions), match.format == .chinese else { return nil }
+        guard repairs <= PlateGrammar.maxRepairs, var match = PlateGrammar.match(lines: [text], regions: regions), match.format == .chinese else { return nil }
         match.repairs += repairs
         return (match, mended)
     }

@@ -103,7 +103,7 @@ extension PlateGrammarTests {
     }
 }
 
-/// The plate model's two usual misreads of a Chinese plate, mended from its own candidates.
+/// The plate model's usual misreads of a Chinese plate, mended from its own candidates.
 @Suite struct ChineseRepairTests {
     func symbols(_ texts: [(String, [(String, Double)])]) -> [RecognizedSymbol] {
         texts.map { RecognizedSymbol(text: $0.0, confidence: 0.95, alternatives: $0.1) }
@@ -127,6 +127,15 @@ extension PlateGrammarTests {
         read[7].confidence = 0.6  // a frame edge read as '1'
         let (match, mended) = try #require(PlateReader.repairChinese(read, regions: [.vietnam, .china]))
         #expect(match.plate == "桂A12345" && match.repairs == 1)
+        #expect(mended.count == 7)
+    }
+
+    @Test func aProvinceReadAsSeveralHanziIsTheSurestOfThem() throws {
+        var read = symbols([("皖", []), ("浙", []), ("皖", []), ("A", []), ("6", []), ("M", []), ("X", []), ("9", []), ("7", [])])
+        read[0].confidence = 0.4
+        read[2].confidence = 0.3
+        let (match, mended) = try #require(PlateReader.repairChinese(read, regions: [.vietnam, .china]))
+        #expect(match.plate == "浙A6MX97" && match.repairs == 1)
         #expect(mended.count == 7)
     }
 
