@@ -201,16 +201,24 @@ public struct LineCutter: Sendable {
             let half = Double(height) * 0.6
             let windows = [max(0, sorted[0].box.x - reach)..<max(0, sorted[0].box.x - 1),
                            min(mask.width, sorted[sorted.count - 1].box.maxX + 1)..<min(mask.width, sorted[sorted.count - 1].box.maxX + reach)]
+            func band(_ x: Int) -> ClosedRange<Int>? {
+                let centre = fit.a + fit.b * Double(x)
+                let top = Int((centre - half).rounded(.down)), bottom = Int((centre + half).rounded(.up))
+                return top >= 1 && bottom < mask.height - 1 ? top...bottom : nil
+            }
             for window in windows where !window.isEmpty {
+                // The side is found before anything is cleared, within a pixel either way: a side that
+                // leans a little still counts. Held-out Chinese crops +4, Vietnamese −1 against the column alone.
+                let sides = Set(window.filter { x in
+                    guard let rows = band(x) else { return false }
+                    let near = max(0, x - 1)...min(mask.width - 1, x + 1)
+                    return rows.allSatisfy { y in near.contains { mask[$0, y] != 0 } }
+                })
                 for x in window {
-                    let centre = fit.a + fit.b * Double(x)
-                    let top = Int((centre - half).rounded(.down)), bottom = Int((centre + half).rounded(.up))
-                    guard top >= 1, bottom < mask.height - 1 else { continue }
-                    if (top...bottom).allSatisfy({ mask[x, $0] != 0 }) {
-                        for y in top...bottom { mask[x, y] = 0 }
-                        changed = true
-                    }
-                    for y in [top - 1, top, bottom, bottom + 1] where mask[x, y] != 0 { mask[x, y] = 0; changed = true }
+                    guard let rows = band(x) else { continue }
+                    let cleared = sides.contains(x) ? Array(rows.lowerBound - 1...rows.upperBound + 1)
+                        : [rows.lowerBound - 1, rows.lowerBound, rows.upperBound, rows.upperBound + 1]
+                    for y in cleared where mask[x, y] != 0 { mask[x, y] = 0; changed = true }
                 }
             }
         }
