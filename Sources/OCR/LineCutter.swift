@@ -42,6 +42,15 @@ public struct LineCutter: Sendable {
         public var tilt: Double = 0
         /// Median height of the line's glyphs in the picture it was cut from, in pixels.
         public var glyphHeight = 0
+
+        /// The line drawn `factor` times as large, its character spans with it.
+        public func rescaled(by factor: Double) -> Line {
+            var line = self
+            line.image = Resample.bilinear(image, width: max(1, Int(Double(image.width) * factor)),
+                                           height: max(1, Int(Double(image.height) * factor)))
+            line.characterSpans = characterSpans.map { (left: Int(Double($0.left) * factor), right: Int(Double($0.right) * factor)) }
+            return line
+        }
     }
 
     /// - Parameter tight: the picture is cut to the plate's text (many datasets' crops), not a located

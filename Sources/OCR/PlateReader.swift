@@ -58,11 +58,16 @@ public final class PlateReader: @unchecked Sendable {
     /// - Parameter tight: the crop is cut to the plate itself (dataset crops), not a located region with a margin.
     /// - Parameter minimumGlyphHeight: a cut whose glyphs are shorter (crop pixels) is not read.
     public func read(crop: LumaImage, tight: Bool = false, minimumGlyphHeight: Int = 0) -> PlateRead? {
-        // The first cut whose read fits a plate; each cut with the main model, then with the fallback, which
-        // also reads what the main model read unsure and wins when it is surer.
+        // Every cut is read, with the main model, then with the fallback, which also reads what the main
+        // model read unsure and wins when it is surer; of the cuts' reads the longest plate wins, then the surest.
         var found: (lines: [LineCutter.Line], read: Recognised)?
         for lines in cutter.cuts(in: crop, tight: tight) where lines.allSatisfy({ $0.glyphHeight >= minimumGlyphHeight }) {
             var read = recognise(lines, with: latin)
+            // A tight crop is one picture of one plate, with no later frames to vote: when its lines fit no
+            // plate they are read once more at 4/5 the size. Held-out crops: Vietnamese +2, Chinese +11 (wrong
+            // reads +1, +8). Not in frames, where the tracker has other frames: OCR per candidate p95 went
+            // from 12 to 21 ms there, over the 15 ms target.
+            if read == nil, tight { read = recognise(lines.map { $0.rescaled(by: 0.8) }, with: latin) }
             if let fallback, (read.map(Self.confidence) ?? 0) < Self.unsure {
                 let second = recognise(lines, with: fallback)
                 read = [read, second].compactMap({ $0 }).max(by: { Self.confidence($0) < Self.confidence($1) })

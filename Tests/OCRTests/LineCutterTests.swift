@@ -50,6 +50,21 @@ import Vision
         #expect(line.characterSpans.count == 6, "the frame's side, freed from its corner, is not drawn on the line")
     }
 
+    @Test func aRescaledLineKeepsItsSpansOnItsGlyphs() throws {
+        var image = LumaImage(width: 150, height: 50, fill: 220)
+        for k in 0..<7 { drawGlyph(&image, left: 8 + k * 19) }
+        let line = try #require(LineCutter().lines(in: image).first)
+        let small = line.rescaled(by: 0.8)
+        #expect(small.image.width == Int(Double(line.image.width) * 0.8) && small.image.height == Int(Double(line.image.height) * 0.8))
+        #expect(small.characters == 7)
+        for (a, b) in zip(line.characterSpans, small.characterSpans) {
+            #expect(b.left == Int(Double(a.left) * 0.8) && b.right == Int(Double(a.right) * 0.8))
+            // The glyph is still where its span says: ink in the span's middle column.
+            let column = (b.left + b.right) / 2
+            #expect((0..<small.image.height).contains { small.image[column, $0] < 128 })
+        }
+    }
+
     @Test func aCropCutInsideThePlateHasOneCut() {
         var image = LumaImage(width: 150, height: 50, fill: 220)
         for k in 0..<7 { drawGlyph(&image, left: 8 + k * 19) }
