@@ -96,6 +96,13 @@ public struct LineCutter: Sendable {
         if abs(Int(background) - Int(rimFill)) > 32 {
             cuts.append(deskewed(Resample.pad(source, by: pad, fill: background), padding: pad))
         }
+        // Levelled by the tilt of the whole crop's rows, not of the glyphs the first cut found: in the small
+        // Chinese crops the tilted text runs into the frame's top edge, and the glyphs lost there left the
+        // found ones too few to tilt by (held-out Chinese crops 205 → 213, 4 more wrong; Vietnamese +1).
+        let slope = Self.rowProfileSlope(source, threshold: t)
+        if abs(slope) >= 0.035 {
+            cuts.append(cut(Resample.rotated(Resample.pad(source, by: pad, fill: background), radians: -atan(slope)), padding: pad))
+        }
         return cuts.filter { !$0.isEmpty }.map { lines in
             lines.map { line in
                 var line = line
@@ -107,6 +114,26 @@ public struct LineCutter: Sendable {
     }
 
     static func glyphs(_ lines: [Line]) -> Int { lines.reduce(0) { $0 + $1.glyphs } }
+
+    /// The slope (dy/dx) at which the picture's rows are most sharply inked or blank: the tilt of its text
+    /// lines and frame edges together, found even where the glyphs themselves were lost to the frame.
+    public static func rowProfileSlope(_ image: LumaImage, threshold t: UInt8) -> Double {
+        var dark = 0
+        for v in image.pixels where v < t { dark += 1 }
+        let inkIsDark = dark * 2 < image.pixels.count
+        var points: [(x: Double, y: Double)] = []
+        for y in 0..<image.height { for x in 0..<image.width where (image[x, y] < t) == inkIsDark { points.append((Double(x), Double(y))) } }
+        let margin = Int(0.2 * Double(image.width)) + 1
+        var best = (slope: 0.0, score: 0)
+        for step in -20...20 {
+            let slope = Double(step) * 0.01
+            var rows = [Int](repeating: 0, count: image.height + 2 * margin)
+            for p in points { rows[Int((p.y - slope * p.x).rounded()) + margin] += 1 }
+            let score = rows.reduce(0) { $0 + $1 * $1 }
+            if score > best.score || (score == best.score && abs(slope) < abs(best.slope)) { best = (slope, score) }
+        }
+        return best.slope
+    }
 
     /// The middle two thirds each way, where a crop is plate whatever its edges cut through.
     static func centre(of image: LumaImage) -> PixelRect {

@@ -65,6 +65,20 @@ import Vision
         }
     }
 
+    @Test func theTiltOfACropsRowsIsFound() {
+        // Two dark bands (a text line and a frame edge) falling 8 px over 100 px: slope 0.08.
+        var image = LumaImage(width: 100, height: 40, fill: 220)
+        for x in 0..<100 {
+            let dy = Int((0.08 * Double(x)).rounded())
+            for y in 6..<9 { image[x, y + dy] = 20 }
+            for y in 18..<26 where x % 9 < 5 { image[x, y + dy] = 20 }
+        }
+        #expect(abs(LineCutter.rowProfileSlope(image, threshold: 120) - 0.08) < 0.011)
+        var level = LumaImage(width: 100, height: 40, fill: 220)
+        for x in 0..<100 { for y in 18..<26 where x % 9 < 5 { level[x, y] = 20 } }
+        #expect(LineCutter.rowProfileSlope(level, threshold: 120) == 0)
+    }
+
     @Test func aCropCutInsideThePlateHasOneCut() {
         var image = LumaImage(width: 150, height: 50, fill: 220)
         for k in 0..<7 { drawGlyph(&image, left: 8 + k * 19) }
