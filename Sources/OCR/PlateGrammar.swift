@@ -198,8 +198,8 @@ public enum PlateGrammar {
             if layout.pattern.count > 4 && layout.pattern[4] == .seriesDigit { return String(c[2...3]) == "MD" && c[4] != "0" }
             if layout.pattern[3] == .seriesDigit { return c[3] != "0" }
             // Two-letter motorbike series are issued from AA upwards since 2023; one ending in Z is a series
-            // digit 2 read as Z (`59-N2` as `59-NZ`: 8 of the 80 held-out Vietnamese misses; the three `NZ`/`BZ`
-            // labels among the real crops show a 2 on the photo).
+            // digit 2 read as Z (`59-N2` as `59-NZ`; held-out Vietnamese crops 140 → 146). The three `NZ`/`BZ`
+            // labels among the real crops show a 2 on the photo.
             if layout.format == .vnMoto && layout.pattern[3] == .series { return c[3] != "Z" }
             if layout.pattern[3] == .letter && layout.format == .vnOneLine {
                 return carLetterPairs.contains(String(c[2...3]))

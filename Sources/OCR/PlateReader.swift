@@ -64,8 +64,8 @@ public final class PlateReader: @unchecked Sendable {
         for lines in cutter.cuts(in: crop, tight: tight) where lines.allSatisfy({ $0.glyphHeight >= minimumGlyphHeight }) {
             var read = recognise(lines, with: latin)
             // A tight crop is one picture of one plate, with no later frames to vote: when its lines fit no
-            // plate they are read once more at 4/5 the size. Held-out crops: Vietnamese +2, Chinese +11 (wrong
-            // reads +1, +8). Not in frames, where the tracker has other frames: OCR per candidate p95 went
+            // plate they are read once more at 4/5 the size. Held-out crops: Vietnamese +1, Chinese +10 (wrong
+            // reads +1, +9). Not in frames, where the tracker has other frames: OCR per candidate p95 went
             // from 12 to 21 ms there, over the 15 ms target.
             if read == nil, tight { read = recognise(lines.map { $0.rescaled(by: 0.8) }, with: latin) }
             if let fallback, (read.map(Self.confidence) ?? 0) < Self.unsure {
