@@ -62,9 +62,9 @@ public struct LineCutter: Sendable {
         cuts(in: original, tight: tight).first ?? []
     }
 
-    /// The ways to cut `original`, best guess first; the reader tries the next when a cut's read fits no
-    /// plate. A located region has one. A tight crop is padded so that a glyph cut by the crop's edge ends
-    /// at the padding, not in it, and the padding can be two things:
+    /// The ways to cut `original`, best guess first; the reader reads each and keeps the longest plate, then
+    /// the surest. A located region has one. A tight crop is padded so that a glyph cut by the crop's edge
+    /// ends at the padding, not in it, and the padding can be two things:
     /// - the rim's commonest value (first): a crop cut inside the plate has background there, and a crop
     ///   cut around the plate's frame has the frame there, so the frame joins the padding and is dropped as
     ///   touching the edge, with any glyph that touches the frame;
@@ -72,6 +72,8 @@ public struct LineCutter: Sendable {
     ///   glyphs that touch a dark rim stay, and the frame is cleared as runs of ink (`clearFrameRuns`). Its
     ///   leftover corners make this cut the worse one where the first fits (held-out Vietnamese crops:
     ///   121 plates as the only cut against 129 for the rim's), so it comes second.
+    ///
+    /// A tight crop whose rows tilt has a third cut, levelled by that tilt.
     public func cuts(in original: LumaImage, tight: Bool = false) -> [[Line]] {
         guard original.width >= 16, original.height >= 8 else { return [] }
         guard tight else { return [deskewed(original)].filter { !$0.isEmpty } }
