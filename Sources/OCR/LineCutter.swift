@@ -123,18 +123,24 @@ public struct LineCutter: Sendable {
         var dark = 0
         for v in image.pixels where v < t { dark += 1 }
         let inkIsDark = dark * 2 < image.pixels.count
-        var points: [(x: Double, y: Double)] = []
-        for y in 0..<image.height { for x in 0..<image.width where (image[x, y] < t) == inkIsDark { points.append((Double(x), Double(y))) } }
+        var points: [(y: Int, x: Double)] = []
+        for y in 0..<image.height { for x in 0..<image.width where (image[x, y] < t) == inkIsDark { points.append((y, Double(x))) } }
         let margin = Int(0.2 * Double(image.width)) + 1
         var best = (slope: 0.0, score: 0)
         for step in -20...20 {
             let slope = Double(step) * 0.01
-            var rows = [Int](repeating: 0, count: image.height + 2 * margin)
-            for p in points { rows[Int((p.y - slope * p.x).rounded()) + margin] += 1 }
-            let score = rows.reduce(0) { $0 + $1 * $1 }
+            let score = piling(points.lazy.map { ($0.y, $0.x) }, shear: slope, into: image.height + 2 * margin, offset: margin)
             if score > best.score || (score == best.score && abs(slope) < abs(best.slope)) { best = (slope, score) }
         }
         return best.slope
+    }
+
+    /// How sharply points pile up when each moves from `at` by `shear × by` into one of `size` bins (Σ count²):
+    /// the profile that undoes a slant or a tilt piles up most.
+    static func piling(_ points: some Sequence<(at: Int, by: Double)>, shear: Double, into size: Int, offset: Int) -> Int {
+        var counts = [Int](repeating: 0, count: size)
+        for p in points { counts[p.at + offset - Int((shear * p.by).rounded())] += 1 }
+        return counts.reduce(0) { $0 + $1 * $1 }
     }
 
     /// The middle two thirds each way, where a crop is plate whatever its edges cut through.
@@ -462,9 +468,7 @@ public struct LineCutter: Sendable {
         for y in 0..<h { for x in 0..<w where ink[x, y] < 128 { points.append((x, Double(y) - Double(h) / 2)) } }
         let margin = Int((0.6 * Double(h) / 2).rounded(.up)) + 1
         func score(_ shear: Double) -> Int {
-            var counts = [Int](repeating: 0, count: w + 2 * margin)
-            for p in points { counts[p.x + margin - Int((shear * p.dy).rounded())] += 1 }
-            return counts.reduce(0) { $0 + $1 * $1 }
+            Self.piling(points.lazy.map { ($0.x, $0.dy) }, shear: shear, into: w + 2 * margin, offset: margin)
         }
         let straight = score(0)
         var best = (shear: 0.0, score: straight)
