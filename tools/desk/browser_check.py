@@ -47,6 +47,13 @@ class Failed(Exception):
     """A check did not hold; the message is the one line printed on stderr."""
 
 
+def vanished(err):
+    """Whether a browser error means the element was replaced while we used it. Chromium reports some of
+    these as a generic inspector error, not a stale element."""
+    return isinstance(err, (StaleElementReferenceException, NoSuchElementException)) \
+        or "does not belong to the document" in str(err)
+
+
 def normalize_plate(text):
     # The same rule as the pages (app.js normalizePlate): upper case, no spaces, dashes or dots.
     return "".join(ch for ch in (text or "").upper() if not ch.isspace() and ch not in "-.")
@@ -71,14 +78,33 @@ class Desk:
     def wait(self, what, condition, timeout=PAGE_TIMEOUT):
         """Polls `condition(driver)` until it returns something truthy; Failed names `what` on timeout."""
         # Rows are re-rendered while we look at them (live updates, refreshes): a vanished element is retried.
-        ignored = (StaleElementReferenceException, NoSuchElementException)
+        def polled(driver):
+            try:
+                return condition(driver)
+            except WebDriverException as err:
+                if vanished(err):
+                    return False
+                raise
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.1, ignored_exceptions=ignored).until(condition)
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(polled)
         except TimeoutException:
             raise Failed(f"timed out after {timeout:g} s waiting for {what} (at {self.driver.current_url})") from None
 
+    def retried(self, action, tries=20):
+        """Runs `action` again while the element it touches vanishes under it (a page replacing its nodes)."""
+        for attempt in range(tries):
+            try:
+                return action()
+            except WebDriverException as err:
+                if not vanished(err) or attempt == tries - 1:
+                    raise
+            time.sleep(0.1)
+
     def find(self, css):
         return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def click(self, css):
+        self.retried(lambda: self.find(css).click())
 
     def find_all(self, css):
         return self.driver.find_elements(By.CSS_SELECTOR, css)
@@ -92,9 +118,11 @@ class Desk:
         return found[0].text.strip() if found else ""
 
     def fill(self, css, value):
-        field = self.find(css)
-        field.clear()
-        field.send_keys(value)
+        def typed():
+            field = self.find(css)
+            field.clear()
+            field.send_keys(value)
+        self.retried(typed)
 
     def shot(self, name):
         self.driver.save_screenshot(os.path.join(self.args.out, name))
@@ -112,7 +140,7 @@ class Desk:
         self.wait("the sign-in form", lambda d: self.visible("#username"))
         self.fill("#username", self.args.user)
         self.fill("#password", password if password is not None else self.args.password)
-        self.find("#login").click()
+        self.click("#login")
         if not expect_ok:
             return self.wait("#login-error after a wrong password", lambda d: self.visible("#login-error") and self.text("#login-error"))
         self.wait("the sign-in to finish", lambda d: self.path() != "/login" or self.visible("#login-error"))
@@ -142,7 +170,7 @@ class Desk:
                 raise Failed(f"no passage found by /search?{query} within {timeout:g} s")
             time.sleep(1)
             self.driver.execute_script("document.getElementById('page-info').textContent = ''")
-            self.find("#search").click()
+            self.click("#search")
 
     def open_event(self, href):
         self.driver.get(href)
@@ -163,14 +191,14 @@ def scenario_login(desk, args):
     desk.fill("#username", args.user)
     desk.shot("login.png")
     desk.fill("#password", args.password)
-    desk.find("#login").click()
+    desk.click("#login")
     desk.wait("the sign-in to finish", lambda d: desk.path() != "/login" or desk.visible("#login-error"))
     if desk.path() != "/":
         raise Failed(f"after sign-in expected the Live page, got {desk.driver.current_url}: {desk.text('#login-error')}")
     desk.wait_live(timeout=20)
     desk.shot("live-empty.png")
 
-    desk.find("#logout").click()
+    desk.click("#logout")
     desk.wait("the sign-out to reach /login", lambda d: desk.path() == "/login")
     message = desk.sign_in(password=WRONG_PASSWORD, expect_ok=False)
     if "Wrong user name or password" not in message:
@@ -211,7 +239,7 @@ def scenario_watch(desk, args):
     desk.wait("the watchlist form (needs an operator or admin)", lambda d: desk.visible("#watch-form"))
     desk.fill("#watch-plate", args.plate)
     desk.fill("#watch-reason", WATCH_REASON)
-    desk.find("#watch-add").click()
+    desk.click("#watch-add")
     row = f'#watchlist .watch[data-plate="{plate}"]'
     desk.wait(f"{plate} in the watchlist", lambda d: desk.find_all(row) or desk.visible("#watch-error"))
     if not desk.find_all(row):
@@ -233,7 +261,7 @@ def scenario_watch(desk, args):
         raise
     desk.shot("alert.png")
     alert_id = desk.find("#alert-banner").get_attribute("data-alert-id")
-    desk.find("#alert-ack").click()
+    desk.click("#alert-ack")
     desk.wait("the acknowledged alert to leave the banner", lambda d: not desk.visible("#alert-banner")
               or desk.find("#alert-banner").get_attribute("data-alert-id") != alert_id)
 
@@ -248,7 +276,7 @@ def scenario_correct(desk, args):
     desk.wait("the correction form (needs an operator or admin)", lambda d: desk.visible("#correct-form"))
     desk.fill("#new-plate", args.new_plate)
     desk.fill("#reason", CORRECTION_REASON)
-    desk.find("#correct").click()
+    desk.click("#correct")
 
     def corrected(_):
         if desk.visible("#correct-error"):
