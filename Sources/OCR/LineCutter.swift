@@ -182,7 +182,7 @@ public struct LineCutter: Sendable {
         var labeling = ComponentLabeling(mask)
         if splitMergedGlyphs(&mask, labeling: labeling, crop: crop) { labeling = ComponentLabeling(mask) }
         guard let chosen = chooseLines(labeling, crop: crop) else { return ([], nil) }
-        var lines = chosen.lines.map { render($0, extras: chosen.all, labeling: labeling) }
+        var drawn = (lines: chosen.lines, extras: chosen.all, labeling: labeling)
         // A glyph that touches the plate frame at a line's end is lost with the frame (`268.10` read `6810`,
         // which still fits the older 4-digit layout): cut the frame away around where that glyph would be
         // and keep the cut when it finds more glyphs.
@@ -196,9 +196,11 @@ public struct LineCutter: Sendable {
                 let (left, right) = (glyphs.map(\.box.x).min()!, glyphs.map(\.box.maxX).max()!)
                 let kept = Set(more.lines.flatMap { $0 }.map(\.label))
                 let extras = more.all.filter { kept.contains($0.label) || ($0.box.x >= left && $0.box.maxX <= right) }
-                lines = more.lines.map { render($0, extras: extras, labeling: again) }
+                drawn = (more.lines, extras, again)
             }
         }
+        // Drawn once, from whichever labelling won: freeing glyphs changes the mask, not a labelling made before.
+        let lines = drawn.lines.map { render($0, extras: drawn.extras, labeling: drawn.labeling) }
         return (lines, lines.max { $0.glyphs < $1.glyphs })
     }
 
