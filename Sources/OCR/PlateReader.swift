@@ -48,6 +48,10 @@ public final class PlateReader: @unchecked Sendable {
 
     /// Reads the plate inside `candidate` of a full frame; nil when nothing there fits a plate layout.
     public func read(frame: LumaImage, candidate: PlateCandidate) -> PlateRead? {
+        if let debugDirectory {
+            let b = candidate.box
+            writeDebug(frame.cropped(to: b), read: "at-\(b.x),\(b.y),\(b.width)x\(b.height)", to: debugDirectory, kind: "candidate")
+        }
         guard var read = read(crop: frame.cropped(to: candidate.box), minimumGlyphHeight: Self.minimumGlyphHeight) else { return nil }
         read.box = PixelRect(x: candidate.box.x + read.box.x, y: candidate.box.y + read.box.y,
                              width: read.box.width, height: read.box.height)
@@ -268,9 +272,9 @@ public final class PlateReader: @unchecked Sendable {
         x < span.left ? span.left - x : (x > span.right ? x - span.right : 0)
     }
 
-    private func writeDebug(_ image: LumaImage, read: String, to folder: String) {
+    private func writeDebug(_ image: LumaImage, read: String, to folder: String, kind: String = "line") {
         debugCount += 1
-        let name = "\(folder)/line\(debugCount)-\(read.isEmpty ? "none" : read).pgm"
+        let name = "\(folder)/\(kind)\(debugCount)-\(read.isEmpty ? "none" : read).pgm"
         FileManager.default.createFile(atPath: name, contents: Data(image.pgm))
     }
 
