@@ -144,18 +144,57 @@ public enum PlateGrammar {
     /// tracker's character vote puts together from several reads.
     public static func fits(_ plate: String, format: PlateFormat) -> Bool {
         let text = Array(plate)
-        if format == .generic { return genericMatch(text) != nil }
+        if format == .generic { return genericMatch(text)?.repairs == 0 }
         return (oneLine + twoLine).contains { layout in
             guard layout.pattern.count == text.count, let (fixed, repairs) = repair(text, to: layout.pattern) else { return false }
             return repairs == 0 && valid(fixed, layout)
         }
     }
 
-    /// Any country's plate, roughly: 4–8 Latin letters and digits with at least one of each. Read as is.
+    /// Any country's plate, roughly: 4–8 Latin letters and digits with at least one of each. Read as is,
+    /// unless it fits none of the fixed national layouts below as it stands and one of them with a single
+    /// look-alike changed (`RK857A1` → `RK857AI`).
     static func genericMatch(_ text: [Character]) -> Match? {
-        guard (4...8).contains(text.count), text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),
-              text.contains(where: \.isLetter), text.contains(where: \.isNumber) else { return nil }
-        return Match(plate: String(text), display: String(text), format: .generic, repairs: 0)
+        guard (4...8).contains(text.count), text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return nil }
+        let layouts = fixedNationalLayouts.filter { $0.count == text.count }
+        var fixed = text, repairs = 0
+        if !layouts.contains(where: { fitsAsIs(text, $0) }) {
+            let repaired = layouts.compactMap { layout in repairLatin(text, to: layout) }.filter { $0.repairs == 1 }
+            // Two layouts repairing one read differently: neither is trusted.
+            if repaired.count >= 1, Set(repaired.map(\.text)).count == 1 { (fixed, repairs) = (repaired[0].text, 1) }
+        }
+        guard fixed.contains(where: \.isLetter), fixed.contains(where: \.isNumber) else { return nil }
+        return Match(plate: String(fixed), display: String(fixed), format: .generic, repairs: repairs)
+    }
+
+    /// National layouts with a fixed letter/digit order, `L` a letter and `D` a digit: France, Italy and
+    /// Slovakia `LLDDDLL`, Czechia `DLDDDDD`, Spain `DDDDLLL`, the United Kingdom `LLDDLLL`, Hungary `LLLDDD`.
+    /// Layouts that vary (Germany, Austria, the United States) are read as they are.
+    static let fixedNationalLayouts: [[Character]] = ["LLDDDLL", "DLDDDDD", "DDDDLLL", "LLDDLLL", "LLLDDD"].map(Array.init)
+
+    static func fitsAsIs(_ text: [Character], _ layout: [Character]) -> Bool {
+        zip(text, layout).allSatisfy { c, slot in slot == "D" ? c.isNumber : c.isLetter }
+    }
+
+    /// Latin plates carry O and I, which Vietnamese series do not: a letter slot's `0` is `O`, its `1` is `I`.
+    static let latinLetter: [Character: Character] = ["0": "O", "1": "I", "8": "B", "5": "S", "2": "Z", "6": "G", "4": "A"]
+
+    static func repairLatin(_ text: [Character], to layout: [Character]) -> (text: [Character], repairs: Int)? {
+        var out = text, repairs = 0
+        for (i, slot) in layout.enumerated() {
+            let c = text[i]
+            if slot == "D" {
+                if c.isNumber { continue }
+                guard let d = toDigit[c] else { return nil }
+                out[i] = d
+            } else {
+                if c.isLetter { continue }
+                guard let l = latinLetter[c] else { return nil }
+                out[i] = l
+            }
+            repairs += 1
+        }
+        return (out, repairs)
     }
 
     static func repair(_ text: [Character], to pattern: [Slot]) -> ([Character], Int)? {

@@ -66,6 +66,19 @@ extension PlateGrammarTests {
         #expect(PlateGrammar.match(lines: ["51F67890"], regions: all)?.format == .vnOneLine, "known layouts first")
         #expect(PlateGrammar.match(lines: ["桂A12345"], regions: [.vietnam]) == nil, "Chinese layouts off")
     }
+
+    @Test func genericReadsNearAFixedNationalLayoutAreRepaired() {
+        let generic: [PlateRegion] = [.generic]
+        #expect(PlateGrammar.match(lines: ["RK857A1"], regions: generic)?.plate == "RK857AI", "LLDDDLL: a letter's 1 is I")
+        #expect(PlateGrammar.match(lines: ["RK550A0"], regions: generic)?.plate == "RK550AO", "a letter's 0 is O, not D")
+        #expect(PlateGrammar.match(lines: ["1B8O338"], regions: generic)?.plate == "1B80338", "DLDDDDD")
+        #expect(PlateGrammar.match(lines: ["RK857A1"], regions: generic)?.repairs == 1)
+        #expect(PlateGrammar.match(lines: ["AB123CD"], regions: generic)?.repairs == 0, "fits as it stands")
+        #expect(PlateGrammar.match(lines: ["7ABC123"], regions: generic)?.plate == "7ABC123", "no fixed layout near: as read")
+        #expect(PlateGrammar.match(lines: ["R8S57A1"], regions: generic)?.plate == "R8S57A1", "two changes: as read")
+        #expect(PlateGrammar.fits("RK857AI", format: .generic))
+        #expect(!PlateGrammar.fits("RK857A1", format: .generic), "a vote that needs a repair does not fit as it stands")
+    }
 }
 
 extension PlateGrammarTests {
