@@ -76,7 +76,15 @@ public struct LineCutter: Sendable {
     /// A tight crop whose rows tilt has a third cut, levelled by that tilt.
     public func cuts(in original: LumaImage, tight: Bool = false) -> [[Line]] {
         guard original.width >= 16, original.height >= 8 else { return [] }
-        guard tight else { return [deskewed(original)].filter { !$0.isEmpty } }
+        guard tight else {
+            // A region with more dark vehicle than white plate turns the polarity guess around, and the gaps
+            // between dark glyphs then pass for glyphs (EU photos: `RK-828AG` on a dark car): the other
+            // polarity is a second cut when it finds a plate's worth of glyphs.
+            let first = deskewed(original)
+            guard first.doubtful else { return [first.lines].filter { !$0.isEmpty } }
+            let other = deskewed(original, darkInk: !first.darkInk)
+            return ([first.lines] + (Self.glyphs(other.lines) >= 5 ? [other.lines] : [])).filter { !$0.isEmpty }
+        }
         let factor = original.height < 48 ? min(4, (48 + original.height - 1) / original.height) : 1
         let source = factor == 1 ? original
             : Resample.bilinear(original, width: original.width * factor, height: original.height * factor)
@@ -93,17 +101,17 @@ public struct LineCutter: Sendable {
         for y in centre.y..<centre.maxY { for x in centre.x..<centre.maxX { let v = source[x, y]; if v < t { dark.append(v) } else { light.append(v) } } }
         let majority = (dark.count > light.count ? dark : light).sorted()
         let background = majority.isEmpty ? t : majority[majority.count / 2]
-        var cuts = [deskewed(Resample.pad(source, by: pad, fill: rimFill))]
+        var cuts = [deskewed(Resample.pad(source, by: pad, fill: rimFill)).lines]
         // Close fills give the same cut.
         if abs(Int(background) - Int(rimFill)) > 32 {
-            cuts.append(deskewed(Resample.pad(source, by: pad, fill: background), padding: pad))
+            cuts.append(deskewed(Resample.pad(source, by: pad, fill: background), padding: pad).lines)
         }
         // Levelled by the tilt of the whole crop's rows, not of the glyphs the first cut found: in the small
         // Chinese crops the tilted text runs into the frame's top edge, and the glyphs lost there left the
         // found ones too few to tilt by (held-out Chinese crops 205 → 213, 4 more wrong; Vietnamese +1).
         let slope = Self.rowProfileSlope(source, threshold: t)
         if abs(slope) >= 0.035 {
-            cuts.append(cut(Resample.rotated(Resample.pad(source, by: pad, fill: background), radians: -atan(slope)), padding: pad))
+            cuts.append(cut(Resample.rotated(Resample.pad(source, by: pad, fill: background), radians: -atan(slope)), padding: pad).lines)
         }
         return cuts.filter { !$0.isEmpty }.map { lines in
             lines.map { line in
@@ -114,6 +122,9 @@ public struct LineCutter: Sendable {
             }
         }
     }
+
+    /// How far from half the centre's dark share may be for the polarity guess to count as doubtful.
+    static let doubtfulShare = 0.2
 
     static func glyphs(_ lines: [Line]) -> Int { lines.reduce(0) { $0 + $1.glyphs } }
 
@@ -150,28 +161,40 @@ public struct LineCutter: Sendable {
 
     /// Shifting blobs onto the centre line straightens a line but leaves each glyph tilted, which
     /// Tesseract reads badly past a few degrees: a clearly tilted plate is rotated level and cut again.
-    private func deskewed(_ crop: LumaImage, padding: Int = 0) -> [Line] {
-        let first = cut(crop, padding: padding)
-        guard let tilt = first.max(by: { $0.glyphs < $1.glyphs })?.tilt, abs(atan(tilt)) > 2.5 * .pi / 180 else { return first }
-        let level = cut(Resample.rotated(crop, radians: -atan(tilt)), padding: padding)
-        return level.isEmpty ? first : level
+    /// `darkInk` forces the polarity; nil: the one `cut` chooses.
+    private func deskewed(_ crop: LumaImage, padding: Int = 0, darkInk: Bool? = nil) -> Polarised {
+        let first = cut(crop, padding: padding, darkInk: darkInk)
+        guard let tilt = first.lines.max(by: { $0.glyphs < $1.glyphs })?.tilt, abs(atan(tilt)) > 2.5 * .pi / 180 else { return first }
+        let level = cut(Resample.rotated(crop, radians: -atan(tilt)), padding: padding, darkInk: first.darkInk)
+        return level.lines.isEmpty ? first : Polarised(lines: level.lines, darkInk: first.darkInk, doubtful: first.doubtful)
+    }
+
+    /// A cut's lines, the polarity they were cut with, and whether the centre was too evenly dark and
+    /// light for the guess to be sure.
+    struct Polarised {
+        var lines: [Line]
+        var darkInk: Bool
+        var doubtful = false
     }
 
     /// Binarises with Otsu over the centre and cuts lines, for the polarity the centre suggests (ink is the
     /// minority on every plate) and, when that finds no good line, for the other one: a located region
     /// can hold more dark vehicle than white plate, which turns the guess around.
-    private func cut(_ crop: LumaImage, padding: Int) -> [Line] {
+    private func cut(_ crop: LumaImage, padding: Int, darkInk forced: Bool? = nil) -> Polarised {
         let centre = Self.centre(of: crop)
         let t = otsuThreshold(crop, region: centre)
+        if let forced { return Polarised(lines: cut(crop, threshold: t, darkInk: forced, padding: padding).lines, darkInk: forced) }
         var darkInCentre = 0
         for y in centre.y..<centre.maxY { for x in centre.x..<centre.maxX where crop[x, y] < t { darkInCentre += 1 } }
         let guess = darkInCentre * 2 < centre.area
+        let doubtful = abs(Double(darkInCentre) / Double(max(1, centre.area)) - 0.5) < Self.doubtfulShare
         let first = cut(crop, threshold: t, darkInk: guess, padding: padding)
         // Glyphs over all the lines: a 2-line motorbike plate has only four on each, and the wrong polarity
         // finds about as many "glyphs" in the gaps between characters.
-        if Self.glyphs(first.lines) >= 5 { return first.lines }
+        if Self.glyphs(first.lines) >= 5 { return Polarised(lines: first.lines, darkInk: guess, doubtful: doubtful) }
         let other = cut(crop, threshold: t, darkInk: !guess, padding: padding)
-        return Self.glyphs(other.lines) > Self.glyphs(first.lines) ? other.lines : first.lines
+        return Self.glyphs(other.lines) > Self.glyphs(first.lines) ? Polarised(lines: other.lines, darkInk: !guess, doubtful: doubtful)
+            : Polarised(lines: first.lines, darkInk: guess, doubtful: doubtful)
     }
 
     /// The lines for one polarity, and the glyph count of the longest.

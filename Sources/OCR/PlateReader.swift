@@ -62,10 +62,13 @@ public final class PlateReader: @unchecked Sendable {
     /// - Parameter tight: the crop is cut to the plate itself (dataset crops), not a located region with a margin.
     /// - Parameter minimumGlyphHeight: a cut whose glyphs are shorter (crop pixels) is not read.
     public func read(crop: LumaImage, tight: Bool = false, minimumGlyphHeight: Int = 0) -> PlateRead? {
-        // Every cut is read, with the main model, then with the fallback, which also reads what the main
-        // model read unsure and wins when it is surer; of the cuts' reads the longest plate wins, then the surest.
+        // Every cut of a tight crop is read, with the main model, then with the fallback, which also reads
+        // what the main model read unsure and wins when it is surer; of the cuts' reads the longest plate wins,
+        // then the surest. A located region's second cut (the other polarity) is read only when the first
+        // reads nothing: the tracker has other frames, and OCR per candidate is the frame's budget.
         var found: (lines: [LineCutter.Line], read: Recognised)?
         for lines in cutter.cuts(in: crop, tight: tight) where lines.allSatisfy({ $0.glyphHeight >= minimumGlyphHeight }) {
+            if found != nil, !tight { break }
             var read = recognise(lines, with: latin)
             // A tight crop is one picture of one plate, with no later frames to vote: when its lines fit no
             // plate they are read once more at 4/5 the size. Held-out crops: Vietnamese +1, Chinese +10 (wrong

@@ -79,6 +79,12 @@ import Vision
         #expect(LineCutter.rowProfileSlope(level, threshold: 120) == 0)
     }
 
+    @Test func aClearPolarityHasOneCut() {
+        var image = LumaImage(width: 150, height: 50, fill: 220)
+        for k in 0..<7 { drawGlyph(&image, left: 8 + k * 19) }
+        #expect(LineCutter().cuts(in: image).count == 1, "light plate, dark glyphs: no doubt, one cut")
+    }
+
     @Test func aCropCutInsideThePlateHasOneCut() {
         var image = LumaImage(width: 150, height: 50, fill: 220)
         for k in 0..<7 { drawGlyph(&image, left: 8 + k * 19) }

@@ -47,6 +47,36 @@ import Vision
         #expect(found >= 11, "located \(found) of 12")
     }
 
+    /// A badge just above a 1-line plate: the locator's vertical close joins them into one tall blob, and
+    /// the plate is proposed on its own as well.
+    @Test func locatorProposesAPlateJoinedToABadgeOnItsOwn() {
+        var frame = LumaImage(width: 640, height: 360, fill: 100)
+        for y in 200..<244 { for x in 200..<400 { frame[x, y] = 220 } }
+        for k in 0..<12 { for y in 207..<237 { for x in 212 + k * 15..<217 + k * 15 { frame[x, y] = 20 } } }
+        for y in 150..<199 { for x in 260..<340 where ((x - 260) / 6 + (y - 150) / 6) % 2 == 0 { frame[x, y] = 235 } }
+        let plate = PixelRect(x: 200, y: 200, width: 200, height: 44)
+        let candidates = PlateLocator().locate(in: frame)
+        #expect(candidates.contains { $0.box.x <= plate.x && $0.box.maxX >= plate.maxX && $0.box.y <= plate.y
+                    && $0.box.maxY >= plate.maxY && $0.box.height < plate.height * 2 },
+                "candidates: \(candidates.map(\.box)); the plate alone is one")
+    }
+
+    /// A Slovak plate on a dark car (EU photos, `test_007.jpg`): the located region is more car than plate,
+    /// the polarity guess takes the plate for ink, and the other polarity's cut reads it.
+    @Test func readsALightPlateInADarkRegion() throws {
+        guard let real = Footage.realData else {
+            print("skipped: ../shared/data/real is absent; the dark-region plate is not checked")
+            return
+        }
+        let photo = real.appendingPathComponent("openalpr_endtoend_eu/images/test_007.jpg")
+        let frame = try #require(try MediaReader(url: photo.path, camera: "eu").next()).luma
+        var settings = OCRSettings()
+        settings.regions = [.generic]
+        let reader = try PlateReader(settings: settings)
+        let reads = PlateLocator().locate(in: frame).compactMap { reader.read(frame: frame, candidate: $0) }
+        #expect(reads.map(\.plate).contains("RK828AG"), "read \(reads.map(\.plate))")
+    }
+
     @Test func rejectsAFrameWithoutPlates() throws {
         let reader = try PlateReader()
         let flat = LumaImage(width: 320, height: 80, fill: 128)
