@@ -144,6 +144,10 @@ public final class PlateReader: @unchecked Sendable {
                 symbols = repaired.symbols
             }
         }
+        if match?.format == .generic, let shorter = Self.dropExtraLatin(symbols) {
+            match = shorter.match
+            symbols = shorter.symbols
+        }
         if var chinese = match, chinese.format == .chinese, let first = symbols.first, first.text.first == chinese.plate.first,
            let weighed = Self.weighProvince(first, expected: settings.cnProvinces) {
             chinese.plate = weighed.text + chinese.plate.dropFirst()
@@ -152,6 +156,29 @@ public final class PlateReader: @unchecked Sendable {
             match = chinese
         }
         return match.map { ($0, symbols, texts) }
+    }
+
+    /// A generic read of eight characters, one more than a fixed national layout (`RK576A4H`, `9RK867AD`), that
+    /// fits one as it stands without its least sure character where that is the only way to fit: an
+    /// inked edge or a glyph read twice, as on Chinese plates. A read that fits a layout as it is stays.
+    public static func dropExtraLatin(_ symbols: [RecognizedSymbol]) -> (match: PlateGrammar.Match, symbols: [RecognizedSymbol])? {
+        let text = symbols.map { Array(PlateGrammar.normalise($0.text)) }
+        // Eight characters only: a seven-character read that fits no layout is more often a plate of a
+        // layout not listed (US `BCX4554`) than one too long.
+        guard text.count == 8, text.allSatisfy({ $0.count == 1 }) else { return nil }
+        let chars = text.map { $0[0] }
+        let layouts = PlateGrammar.fixedNationalLayouts
+        guard !layouts.contains(where: { $0.count == chars.count && PlateGrammar.fitsAsIs(chars, $0) }) else { return nil }
+        let fitting = chars.indices.filter { i in
+            var shorter = chars
+            shorter.remove(at: i)
+            return layouts.contains { $0.count == shorter.count && PlateGrammar.fitsAsIs(shorter, $0) }
+        }
+        guard let drop = fitting.min(by: { symbols[$0].confidence < symbols[$1].confidence }) else { return nil }
+        var kept = symbols
+        kept.remove(at: drop)
+        let plate = String(kept.map { Character($0.text.uppercased()) })
+        return (PlateGrammar.Match(plate: plate, display: plate, format: .generic, repairs: 1), kept)
     }
 
     /// A Chinese plate the plate model misread in its usual ways, mended from its own candidates: the

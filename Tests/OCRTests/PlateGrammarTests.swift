@@ -164,3 +164,27 @@ extension PlateGrammarTests {
                                           regions: [.vietnam]) == nil)
     }
 }
+
+/// A generic read one character longer than a fixed national layout loses its least sure character.
+@Suite struct LatinOverlongTests {
+    func symbols(_ text: String, unsure: Int? = nil) -> [RecognizedSymbol] {
+        text.enumerated().map { i, c in RecognizedSymbol(text: String(c), confidence: i == unsure ? 0.4 : 0.9, alternatives: []) }
+    }
+
+    @Test func theLeastSureExtraCharacterIsDropped() throws {
+        let (match, kept) = try #require(PlateReader.dropExtraLatin(symbols("RK576A4H", unsure: 6)))
+        #expect(match.plate == "RK576AH" && match.repairs == 1 && kept.count == 7)
+        #expect(try #require(PlateReader.dropExtraLatin(symbols("9RK867AD", unsure: 0))).match.plate == "RK867AD")
+    }
+
+    @Test func onlyACharacterWhoseDropFitsALayoutIsDropped() throws {
+        // The least sure is the K, but only without the 4 does the read fit LLDDDLL.
+        #expect(try #require(PlateReader.dropExtraLatin(symbols("RK576A4H", unsure: 1))).match.plate == "RK576AH")
+    }
+
+    @Test func readsThatFitOrAreNotEightLongStay() {
+        #expect(PlateReader.dropExtraLatin(symbols("WDBVWMK4", unsure: 7)) == nil, "no layout without any one character")
+        #expect(PlateReader.dropExtraLatin(symbols("BCX4554", unsure: 6)) == nil, "seven long: a layout not listed, kept")
+        #expect(PlateReader.dropExtraLatin(symbols("RK576AH", unsure: 6)) == nil)
+    }
+}
