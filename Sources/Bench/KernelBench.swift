@@ -30,6 +30,9 @@ enum KernelBench {
             ("threshold", { Kernels.threshold(edges, 40) }, { Kernels.thresholdScalar(edges, 40) }),
             ("row dilation r=4", { Kernels.rowMorphology(mask, radius: 4, dilate: true) }, { Kernels.rowMorphologyScalar(mask, radius: 4, dilate: true) }),
             ("column erosion r=2", { Kernels.columnMorphology(mask, radius: 2, dilate: false) }, { Kernels.columnMorphologyScalar(mask, radius: 2, dilate: false) }),
+            // The reader runs it on plate crops; a half-size frame gives a measurable time.
+            ("adaptive threshold r=12 (half frame)", { Kernels.adaptiveThreshold(small, radius: 12, offset: 8, darkInk: true) },
+             { Kernels.adaptiveThresholdScalar(small, radius: 12, offset: 8, darkInk: true) }),
         ]
         var results = cases.map { name, simd, scalar in
             let a = median(repeats) { _ = simd() }, b = median(repeats) { _ = scalar() }

@@ -222,6 +222,128 @@ public enum Kernels {
         return out
     }
 
+    // MARK: integral image and adaptive threshold
+
+    /// (w+1)×(h+1) sums: entry (x, y) holds the sum of every pixel above and left of (x, y). The sums wrap
+    /// at 2³²; a window's sum, the difference of four entries, is exact while the window itself sums below.
+    public static func integralImageScalar(_ src: LumaImage) -> [UInt32] {
+        let stride = src.width + 1
+        var out = [UInt32](repeating: 0, count: stride * (src.height + 1))
+        for y in 0..<src.height {
+            var row: UInt32 = 0
+            for x in 0..<src.width {
+                row &+= UInt32(src.pixels[y * src.width + x])
+                out[(y + 1) * stride + x + 1] = out[y * stride + x + 1] &+ row
+            }
+        }
+        return out
+    }
+
+    /// The running sum along a row is serial; adding the row above is done 8 lanes at a time.
+    public static func integralImage(_ src: LumaImage) -> [UInt32] {
+        let (w, h) = (src.width, src.height), stride = w + 1
+        var out = [UInt32](repeating: 0, count: stride * (h + 1))
+        src.pixels.withUnsafeBytes { inp in
+            out.withUnsafeMutableBytes { outp in
+                for y in 0..<h {
+                    let above = (y * stride + 1) * 4, here = ((y + 1) * stride + 1) * 4
+                    var row: UInt32 = 0
+                    for x in 0..<w {
+                        row &+= UInt32(inp[y * w + x])
+                        outp.storeBytes(of: row, toByteOffset: here + 4 * x, as: UInt32.self)
+                    }
+                    var x = 0
+                    while x + 8 <= w {
+                        let a = outp.loadUnaligned(fromByteOffset: above + 4 * x, as: SIMD8<UInt32>.self)
+                        let b = outp.loadUnaligned(fromByteOffset: here + 4 * x, as: SIMD8<UInt32>.self)
+                        outp.storeBytes(of: a &+ b, toByteOffset: here + 4 * x, as: SIMD8<UInt32>.self)
+                        x += 8
+                    }
+                    while x < w {
+                        let sum = outp.load(fromByteOffset: above + 4 * x, as: UInt32.self) &+ outp.load(fromByteOffset: here + 4 * x, as: UInt32.self)
+                        outp.storeBytes(of: sum, toByteOffset: here + 4 * x, as: UInt32.self)
+                        x += 1
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Whether a pixel is ink against its window's sum `sum` over `n` pixels: darker (or, for light ink,
+    /// lighter) than the window's mean by more than `offset`, compared without a division so that the
+    /// SIMD form gives the same answer to the bit.
+    @inline(__always)
+    static func isInk(_ p: UInt32, sum: UInt32, n: UInt32, offset: UInt32, darkInk: Bool) -> Bool {
+        darkInk ? (p &+ offset) &* n < sum : p &* n > sum &+ offset &* n
+    }
+
+    /// 255 where a pixel is ink against the mean of the (2r+1)² window around it (clipped at the borders),
+    /// else 0: a glyph under uneven light (a shadow across half the plate, a tilted plate lit from one
+    /// side) stays whole where one threshold for the picture loses its bright or dark half.
+    public static func adaptiveThresholdScalar(_ src: LumaImage, radius r: Int, offset: UInt8, darkInk: Bool) -> LumaImage {
+        let (w, h) = (src.width, src.height), stride = w + 1
+        let integral = integralImageScalar(src)
+        var out = LumaImage(width: w, height: h)
+        for y in 0..<h {
+            let y0 = max(0, y - r), y1 = min(h, y + r + 1)
+            for x in 0..<w {
+                let x0 = max(0, x - r), x1 = min(w, x + r + 1)
+                let sum = integral[y1 * stride + x1] &- integral[y0 * stride + x1] &- integral[y1 * stride + x0] &+ integral[y0 * stride + x0]
+                if isInk(UInt32(src.pixels[y * w + x]), sum: sum, n: UInt32((y1 - y0) * (x1 - x0)), offset: UInt32(offset), darkInk: darkInk) {
+                    out.pixels[y * w + x] = 255
+                }
+            }
+        }
+        return out
+    }
+
+    /// Where the window lies wholly inside the picture's columns, its pixel count is the same along a row,
+    /// so 8 pixels are compared at a time; the clipped columns at each end go through the scalar test.
+    public static func adaptiveThreshold(_ src: LumaImage, radius r: Int, offset: UInt8, darkInk: Bool) -> LumaImage {
+        let (w, h) = (src.width, src.height), stride = w + 1
+        let integral = integralImage(src)
+        var out = LumaImage(width: w, height: h)
+        let off = UInt32(offset), offs = SIMD8<UInt32>(repeating: UInt32(offset))
+        let zero = SIMD8<UInt32>(repeating: 0), full = SIMD8<UInt32>(repeating: 255)
+        integral.withUnsafeBytes { ii in
+            src.pixels.withUnsafeBytes { inp in
+                out.pixels.withUnsafeMutableBytes { outp in
+                    func load(_ index: Int) -> SIMD8<UInt32> { ii.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<UInt32>.self) }
+                    func scalar(_ x: Int, _ y0: Int, _ y1: Int, _ y: Int) {
+                        let x0 = max(0, x - r), x1 = min(w, x + r + 1)
+                        let sum = ii.load(fromByteOffset: (y1 * stride + x1) * 4, as: UInt32.self)
+                            &- ii.load(fromByteOffset: (y0 * stride + x1) * 4, as: UInt32.self)
+                            &- ii.load(fromByteOffset: (y1 * stride + x0) * 4, as: UInt32.self)
+                            &+ ii.load(fromByteOffset: (y0 * stride + x0) * 4, as: UInt32.self)
+                        if isInk(UInt32(inp[y * w + x]), sum: sum, n: UInt32((y1 - y0) * (x1 - x0)), offset: off, darkInk: darkInk) {
+                            outp[y * w + x] = 255
+                        }
+                    }
+                    for y in 0..<h {
+                        let y0 = max(0, y - r), y1 = min(h, y + r + 1)
+                        let n = SIMD8<UInt32>(repeating: UInt32((y1 - y0) * (2 * r + 1)))
+                        // Interior columns: x − r ≥ 0 and x + r + 1 ≤ w.
+                        let first = min(r, w), end = max(first, w - r)
+                        for x in 0..<first { scalar(x, y0, y1, y) }
+                        var x = first
+                        while x + 8 <= end {
+                            let sum = load(y1 * stride + x + r + 1) &- load(y0 * stride + x + r + 1)
+                                &- load(y1 * stride + x - r) &+ load(y0 * stride + x - r)
+                            let p = SIMD8<UInt32>(truncatingIfNeeded: inp.loadUnaligned(fromByteOffset: y * w + x, as: SIMD8<UInt8>.self))
+                            let ink = darkInk ? (p &+ offs) &* n .< sum : p &* n .> sum &+ offs &* n
+                            outp.storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: zero.replacing(with: full, where: ink)),
+                                            toByteOffset: y * w + x, as: SIMD8<UInt8>.self)
+                            x += 8
+                        }
+                        while x < w { scalar(x, y0, y1, y); x += 1 }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     // MARK: statistics
 
     /// Mean of all pixels, used to set the edge threshold from the scene's own contrast.

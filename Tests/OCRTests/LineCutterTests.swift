@@ -22,11 +22,28 @@ import Vision
 
     @Test func aGlyphTouchingADarkFrameIsKeptByBothCuts() throws {
         let cuts = LineCutter().cuts(in: framedPlate(), tight: true)
-        try #require(cuts.count == 2, "a dark rim on a light plate gives two paddings to try")
+        try #require(cuts.count == 3, "a dark rim on a light plate gives two paddings to try, then the local threshold")
         let glyphs = cuts.map { $0.reduce(0) { $0 + $1.glyphs } }
         #expect(glyphs[0] == 7, "padded with the rim, the first glyph joins the frame and is cut free of it")
         #expect(glyphs[1] == 7, "padded with the plate's background, the frame is cleared and the glyph stays")
         #expect(cuts[1][0].glyphHeight == 30)
+    }
+
+    /// A plate lit from one side: the background falls from 240 to 75 across it and the ink is a third of
+    /// the background, so the lit glyphs (about 80) are as dark as the shaded background and one threshold
+    /// for the crop loses the ones or merges the others.
+    @Test func aPlateLitFromOneSideIsCutWholeAgainstItsNeighbourhood() throws {
+        var image = LumaImage(width: 150, height: 50, fill: 0)
+        for y in 0..<50 { for x in 0..<150 { image[x, y] = UInt8(240 - x * 11 / 10) } }
+        for k in 0..<7 {
+            let left = 8 + k * 19
+            for y in 10..<40 { for x in left..<left + 11 where y < 13 || y >= 37 || x < left + 3 || x >= left + 8 { image[x, y] /= 3 } }
+        }
+        let cuts = LineCutter().cuts(in: image, tight: true)
+        let glyphs = cuts.map { $0.reduce(0) { $0 + $1.glyphs } }
+        try #require(!glyphs.isEmpty)
+        #expect(glyphs.dropLast().allSatisfy { $0 < 7 }, "one threshold loses the lit or the shaded glyphs: \(glyphs)")
+        #expect(glyphs.last == 7, "the last cut, against each pixel's neighbourhood, keeps all seven: \(glyphs)")
     }
 
     /// A located region whose plate frame is broken (so not cleared as frame) and holds the first glyph.
@@ -85,10 +102,12 @@ import Vision
         #expect(LineCutter().cuts(in: image).count == 1, "light plate, dark glyphs: no doubt, one cut")
     }
 
-    @Test func aCropCutInsideThePlateHasOneCut() {
+    @Test func aCropCutInsideThePlateHasOneGlobalCut() {
         var image = LumaImage(width: 150, height: 50, fill: 220)
         for k in 0..<7 { drawGlyph(&image, left: 8 + k * 19) }
-        #expect(LineCutter().cuts(in: image, tight: true).count == 1)
+        let cuts = LineCutter().cuts(in: image, tight: true)
+        #expect(cuts.count == 2, "one padding (rim and background agree), then the local threshold")
+        #expect(cuts.allSatisfy { $0.reduce(0) { $0 + $1.glyphs } == 7 })
     }
 
     /// A frame's plate whose glyphs are shorter than `PlateReader.minimumGlyphHeight` is not read there,

@@ -50,6 +50,26 @@ import Vision
         }
     }
 
+    @Test func integralImageAndAdaptiveThresholdAgree() {
+        for image in Self.images() {
+            #expect(Kernels.integralImage(image) == Kernels.integralImageScalar(image), "\(image.width)x\(image.height)")
+            for radius in [1, 3, 8, 40] {
+                for (offset, darkInk): (UInt8, Bool) in [(0, true), (5, true), (5, false), (30, false)] {
+                    #expect(Kernels.adaptiveThreshold(image, radius: radius, offset: offset, darkInk: darkInk)
+                        == Kernels.adaptiveThresholdScalar(image, radius: radius, offset: offset, darkInk: darkInk),
+                            "r=\(radius) offset \(offset) dark \(darkInk) \(image.width)x\(image.height)")
+                }
+            }
+        }
+        // The scalar twin is the definition: dark ink is darker than its window's mean by more than the offset.
+        var step = LumaImage(width: 20, height: 5, fill: 200)
+        for y in 0..<5 { for x in 8..<12 { step[x, y] = 50 } }
+        let mask = Kernels.adaptiveThresholdScalar(step, radius: 4, offset: 10, darkInk: true)
+        #expect((0..<20).filter { mask[$0, 2] != 0 } == Array(8..<12))
+        let total = Kernels.integralImageScalar(step).last ?? 0
+        #expect(total == 17_000, "80 pixels of 200 and 20 of 50")
+    }
+
     @Test func meanAgrees() {
         for image in Self.images() { #expect(Kernels.mean(image) == Kernels.meanScalar(image)) }
         let big = LumaImage(width: 2048, height: 1200, fill: 255)
@@ -68,6 +88,8 @@ import Vision
             #expect(Kernels.rowMorphology(edges, radius: 4, dilate: true) == Kernels.rowMorphologyScalar(edges, radius: 4, dilate: true))
             #expect(Kernels.columnMorphology(edges, radius: 2, dilate: false) == Kernels.columnMorphologyScalar(edges, radius: 2, dilate: false))
             #expect(Kernels.mean(edges) == Kernels.meanScalar(edges))
+            #expect(Kernels.adaptiveThreshold(small, radius: 12, offset: 8, darkInk: true)
+                == Kernels.adaptiveThresholdScalar(small, radius: 12, offset: 8, darkInk: true))
         }
     }
 }
