@@ -9,6 +9,10 @@ import PlateWatchCore
 public enum OCRModel {
     public static let plate = "plate"
 
+    /// Whether the model reads the 31 Chinese province characters itself: PlateWatch's own does (it is
+    /// trained on them); for other models (`eng`, a path) the reader asks `chi_sim` for the province glyph.
+    public static func readsProvinces(_ model: String) -> Bool { model == plate }
+
     /// Folders searched for `plate.traineddata`, in order.
     public static func searchPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         var folders: [String] = []

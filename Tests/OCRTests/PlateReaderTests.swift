@@ -116,6 +116,13 @@ import Vision
         #expect(try OCRModel.resolve("/x/y.traineddata", tessdata: nil) == "/x/y.traineddata")
     }
 
+    /// Only PlateWatch's own model was trained on the province characters; any other model needs `chi_sim`.
+    @Test func onlyThePlateModelReadsProvincesItself() {
+        #expect(OCRModel.readsProvinces("plate"))
+        #expect(!OCRModel.readsProvinces("eng"))
+        #expect(!OCRModel.readsProvinces("/x/plate.traineddata"), "a path may be any model: chi_sim stays on")
+    }
+
     /// Real crops from ../shared/data/real, held-out part, with the plate model: every read fits a plate
     /// grammar, and the Vietnamese crops read well above stock `eng` (which read 45 % of all of them).
     @Test func readsRealCropsWithoutFalsePlates() throws {
