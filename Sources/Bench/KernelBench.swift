@@ -12,6 +12,10 @@ public struct KernelResult: Encodable, Sendable {
     /// The two outputs were compared byte for byte on this frame too.
     public var identical: Bool
 
+    public init(kernel: String, simdMs: Double, scalarMs: Double, speedup: Double, identical: Bool) {
+        (self.kernel, self.simdMs, self.scalarMs, self.speedup, self.identical) = (kernel, simdMs, scalarMs, speedup, identical)
+    }
+
     enum CodingKeys: String, CodingKey {
         case kernel, speedup, identical
         case simdMs = "simd_ms"

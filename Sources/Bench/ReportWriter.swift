@@ -46,9 +46,11 @@ public enum ReportWriter {
             }
         }
         if !r.kernels.isEmpty {
-            out.append("kernel (1080p frame)          SIMD ms  scalar ms  speed-up  identical")
+            // As wide as the longest name: padding(toLength:) cuts a longer one short.
+            let width = max(28, (r.kernels.map(\.kernel.count).max() ?? 0) + 1)
+            out.append("kernel (1080p frame)".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "SIMD ms  scalar ms  speed-up  identical")
             for k in r.kernels {
-                out.append(k.kernel.padding(toLength: 28, withPad: " ", startingAt: 0) + f(k.simdMs, 3).leftPad(9)
+                out.append(k.kernel.padding(toLength: width, withPad: " ", startingAt: 0) + f(k.simdMs, 3).leftPad(9)
                     + f(k.scalarMs, 3).leftPad(11) + (f(k.speedup, 1) + "×").leftPad(10) + (k.identical ? "yes" : "NO").leftPad(11))
             }
         }

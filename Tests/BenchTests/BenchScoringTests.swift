@@ -21,6 +21,18 @@ import TestSupport
         return ObservedEvent(event: e, clip: "c", emittedMedia: emitted, emittedWall: Date())
     }
 
+    /// The kernel table is as wide as its longest name: a long one is not cut short.
+    @Test func kernelTableKeepsLongNames() {
+        var report = BenchReport(machine: .current(), ocrModel: "plate")
+        report.kernels = [KernelResult(kernel: "adaptive threshold r=12 (half frame)", simdMs: 1, scalarMs: 3, speedup: 3, identical: true),
+                          KernelResult(kernel: "mean", simdMs: 0.5, scalarMs: 1, speedup: 2, identical: true)]
+        let lines = ReportWriter.table(report).split(separator: "\n").map(String.init)
+        let rows = lines.filter { $0.hasPrefix("adaptive threshold") || $0.hasPrefix("mean ") || $0.hasPrefix("kernel (") }
+        #expect(rows.count == 3)
+        #expect(rows.contains { $0.hasPrefix("adaptive threshold r=12 (half frame) ") })
+        #expect(Set(rows.map(\.count)).count == 1, "fixed-width columns after the name: every row as long as the header: \(rows)")
+    }
+
     @Test func recallPrecisionAndLatency() {
         var score = AccuracyScore()
         let c = clip([("51F67890", 25, 75), ("29A12345", 150, 200), ("30H11111", 250, 300)])
