@@ -132,11 +132,13 @@ public struct LineCutter: Sendable {
         var local = self
         local.localThreshold = true
         cuts.append(local.deskewed(Resample.pad(source, by: pad, fill: background), padding: pad).lines)
+        // Back to the crop's pixels (one of `shrink` and `factor` is 1; dividing keeps an enlarged crop's
+        // coordinates exact).
+        func back(_ v: Int) -> Int { Int(Double(v) * shrink / Double(factor)) }
         return cuts.filter { !$0.isEmpty }.map { lines in
             lines.map { line in
                 var line = line
-                line.box = PixelRect(x: Int(Double((line.box.x - pad) / factor) * shrink), y: Int(Double((line.box.y - pad) / factor) * shrink),
-                                     width: Int(Double(line.box.width / factor) * shrink), height: Int(Double(line.box.height / factor) * shrink))
+                line.box = PixelRect(x: back(line.box.x - pad), y: back(line.box.y - pad), width: back(line.box.width), height: back(line.box.height))
                 line.glyphHeight = Int(Double(line.glyphHeight) * shrink)
                 return line
             }

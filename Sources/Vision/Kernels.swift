@@ -270,29 +270,27 @@ public enum Kernels {
         return out
     }
 
-    /// Whether a pixel is ink against its window's sum `sum` over `n` pixels: darker (or, for light ink,
-    /// lighter) than the window's mean by more than `offset`, compared without a division so that the
-    /// SIMD form gives the same answer to the bit.
+    /// Whether the pixel at (x, y) is ink: darker (or, for light ink, lighter) than the mean of the (2r+1)²
+    /// window around it, clipped at the borders, by more than `offset`. Compared without a division, so that
+    /// the SIMD form's interior gives the same answer to the bit; its border columns call this.
     @inline(__always)
-    static func isInk(_ p: UInt32, sum: UInt32, n: UInt32, offset: UInt32, darkInk: Bool) -> Bool {
-        darkInk ? (p &+ offset) &* n < sum : p &* n > sum &+ offset &* n
+    static func isInk(_ src: LumaImage, integral: [UInt32], x: Int, y: Int, radius r: Int, offset: UInt32, darkInk: Bool) -> Bool {
+        let (w, h) = (src.width, src.height), stride = w + 1
+        let x0 = max(0, x - r), x1 = min(w, x + r + 1), y0 = max(0, y - r), y1 = min(h, y + r + 1)
+        let sum = integral[y1 * stride + x1] &- integral[y0 * stride + x1] &- integral[y1 * stride + x0] &+ integral[y0 * stride + x0]
+        let p = UInt32(src.pixels[y * w + x]), n = UInt32((y1 - y0) * (x1 - x0))
+        return darkInk ? (p &+ offset) &* n < sum : p &* n > sum &+ offset &* n
     }
 
     /// 255 where a pixel is ink against the mean of the (2r+1)² window around it (clipped at the borders),
     /// else 0: a glyph under uneven light (a shadow across half the plate, a tilted plate lit from one
     /// side) stays whole where one threshold for the picture loses its bright or dark half.
     public static func adaptiveThresholdScalar(_ src: LumaImage, radius r: Int, offset: UInt8, darkInk: Bool) -> LumaImage {
-        let (w, h) = (src.width, src.height), stride = w + 1
         let integral = integralImageScalar(src)
-        var out = LumaImage(width: w, height: h)
-        for y in 0..<h {
-            let y0 = max(0, y - r), y1 = min(h, y + r + 1)
-            for x in 0..<w {
-                let x0 = max(0, x - r), x1 = min(w, x + r + 1)
-                let sum = integral[y1 * stride + x1] &- integral[y0 * stride + x1] &- integral[y1 * stride + x0] &+ integral[y0 * stride + x0]
-                if isInk(UInt32(src.pixels[y * w + x]), sum: sum, n: UInt32((y1 - y0) * (x1 - x0)), offset: UInt32(offset), darkInk: darkInk) {
-                    out.pixels[y * w + x] = 255
-                }
+        var out = LumaImage(width: src.width, height: src.height)
+        for y in 0..<src.height {
+            for x in 0..<src.width where isInk(src, integral: integral, x: x, y: y, radius: r, offset: UInt32(offset), darkInk: darkInk) {
+                out.pixels[y * src.width + x] = 255
             }
         }
         return out
@@ -310,22 +308,15 @@ public enum Kernels {
             src.pixels.withUnsafeBytes { inp in
                 out.pixels.withUnsafeMutableBytes { outp in
                     func load(_ index: Int) -> SIMD8<UInt32> { ii.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<UInt32>.self) }
-                    func scalar(_ x: Int, _ y0: Int, _ y1: Int, _ y: Int) {
-                        let x0 = max(0, x - r), x1 = min(w, x + r + 1)
-                        let sum = ii.load(fromByteOffset: (y1 * stride + x1) * 4, as: UInt32.self)
-                            &- ii.load(fromByteOffset: (y0 * stride + x1) * 4, as: UInt32.self)
-                            &- ii.load(fromByteOffset: (y1 * stride + x0) * 4, as: UInt32.self)
-                            &+ ii.load(fromByteOffset: (y0 * stride + x0) * 4, as: UInt32.self)
-                        if isInk(UInt32(inp[y * w + x]), sum: sum, n: UInt32((y1 - y0) * (x1 - x0)), offset: off, darkInk: darkInk) {
-                            outp[y * w + x] = 255
-                        }
+                    func scalar(_ x: Int, _ y: Int) {
+                        if isInk(src, integral: integral, x: x, y: y, radius: r, offset: off, darkInk: darkInk) { outp[y * w + x] = 255 }
                     }
                     for y in 0..<h {
                         let y0 = max(0, y - r), y1 = min(h, y + r + 1)
                         let n = SIMD8<UInt32>(repeating: UInt32((y1 - y0) * (2 * r + 1)))
                         // Interior columns: x − r ≥ 0 and x + r + 1 ≤ w.
                         let first = min(r, w), end = max(first, w - r)
-                        for x in 0..<first { scalar(x, y0, y1, y) }
+                        for x in 0..<first { scalar(x, y) }
                         var x = first
                         while x + 8 <= end {
                             let sum = load(y1 * stride + x + r + 1) &- load(y0 * stride + x + r + 1)
@@ -336,7 +327,7 @@ public enum Kernels {
                                             toByteOffset: y * w + x, as: SIMD8<UInt8>.self)
                             x += 8
                         }
-                        while x < w { scalar(x, y0, y1, y); x += 1 }
+                        while x < w { scalar(x, y); x += 1 }
                     }
                 }
             }
