@@ -76,12 +76,14 @@ test: build
 
 # The full benchmark: decode-only vs pipeline fps, live capacity, accuracy, latency, stills from
 # ../shared/data/real when present. Writes benchmarks/results/ and exits non-zero on a missed target.
-# Vietnamese and Chinese sets use the border-crossing grammars; the EU/US sets the generic one.
+# Vietnamese and Chinese sets use the border-crossing grammars; the EU/US sets the generic one. The
+# Vietnamese parking-lot frames are close-up motorbike plates: their photos are read as a camera with
+# close_up: true (--close-up touches only still photos, not the footage nor crop sets).
 REAL := ../shared/data/real
-BORDER_SETS := $(wildcard $(REAL)/vn_vitocolerole_plate_crops $(REAL)/cn_lprnet_plate_crops)
+BORDER_SETS := $(wildcard $(REAL)/vn_vitocolerole_plate_crops $(REAL)/cn_lprnet_plate_crops $(REAL)/vn_mrzaizai2k_parking_frames)
 OTHER_SETS := $(wildcard $(REAL)/openalpr_seg_ocr_us_crops $(REAL)/openalpr_endtoend_eu)
 bench: build
-	$(BIN) bench $(foreach s,$(BORDER_SETS),--stills $(s)); status=$$?; \
+	$(BIN) bench --close-up $(foreach s,$(BORDER_SETS),--stills $(s)); status=$$?; \
 	$(if $(OTHER_SETS),$(BIN) bench --no-footage --regions generic --report-name stills-generic $(foreach s,$(OTHER_SETS),--stills $(s)) || status=$$?;) \
 	exit $$status
 
@@ -89,7 +91,7 @@ bench: build
 # the real sets (crop sets on their held-out part). Reports: benchmarks/results/model-<model>-*.md.
 compare-models: build
 	for m in plate eng; do \
-		$(BIN) bench --accuracy-only --report-only --ocr-model $$m --fallback-model none --report-name model-$$m-border \
+		$(BIN) bench --accuracy-only --report-only --close-up --ocr-model $$m --fallback-model none --report-name model-$$m-border \
 			$(foreach s,$(BORDER_SETS),--stills $(s)) || exit $$?; \
 		$(if $(OTHER_SETS),$(BIN) bench --no-footage --report-only --regions generic --ocr-model $$m --fallback-model none \
 			--report-name model-$$m-generic $(foreach s,$(OTHER_SETS),--stills $(s)) || exit $$?;) \

@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "Bench",
             dependencies: [
-                "PlateWatchCore", "Pipeline", "Ingest", "OCR",
+                "PlateWatchCore", "Pipeline", "Ingest", "Vision", "OCR",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -125,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "platewatch",
             dependencies: [
-                "PlateWatchCore", "Pipeline", "Ingest", "OCR", "Delivery", "Bench", "Service", "Desk",
+                "PlateWatchCore", "Pipeline", "Ingest", "Vision", "OCR", "Delivery", "Bench", "Service", "Desk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

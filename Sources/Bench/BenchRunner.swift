@@ -11,6 +11,8 @@ public struct BenchRunner {
         public var footage: URL?
         public var stills: [URL] = []
         public var stillsLimit: Int?
+        /// Photos are of close-up plates too (`CameraConfig.closeUp`).
+        public var stillsCloseUp = false
         public var targets = BenchTargets()
         public var accuracyOnly = false
         public var capacity = true
@@ -124,7 +126,7 @@ public struct BenchRunner {
         }
         for folder in options.stills {
             let (set, heldOut) = options.split.evaluationPart(of: try StillSet(folder: folder), folder: folder)
-            var result = try StillsBench.run(set, ocr: options.config.ocr, limit: options.stillsLimit) { i, n in
+            var result = try StillsBench.run(set, ocr: options.config.ocr, limit: options.stillsLimit, closeUp: options.stillsCloseUp) { i, n in
                 progress.bar(set.name, i, of: n)
             }
             result.heldOutOnly = heldOut

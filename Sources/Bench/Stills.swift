@@ -3,6 +3,7 @@ import Ingest
 import OCR
 import Pipeline
 import PlateWatchCore
+import Vision
 
 /// Exact-plate rate on a folder of still images with `ground_truth.csv`. Crops (rows without a box) are
 /// read as one plate; photos are located and read, and count when any read is the row's plate.
@@ -47,8 +48,8 @@ public struct StillResult: Encodable, Sendable {
 enum StillsBench {
     static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "bmp"]
 
-    static func run(_ set: StillSet, ocr: OCRSettings, limit: Int?, progress: (Int, Int) -> Void) throws -> StillResult {
-        let analyzer = try FrameAnalyzer(ocr: ocr, tracking: TrackingSettings())
+    static func run(_ set: StillSet, ocr: OCRSettings, limit: Int?, closeUp: Bool = false, progress: (Int, Int) -> Void) throws -> StillResult {
+        let analyzer = try FrameAnalyzer(ocr: ocr, tracking: TrackingSettings(), locator: PlateLocator(settings: .init(closeUp: closeUp)))
         // Several rows (plates) can share one photo: read each image once.
         var rowsByFile: [URL: [StillSet.Item]] = [:]
         var order: [URL] = []

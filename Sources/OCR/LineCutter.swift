@@ -78,22 +78,25 @@ public struct LineCutter: Sendable {
     /// A tight crop whose rows tilt has a third cut, levelled by that tilt.
     public func cuts(in original: LumaImage, tight: Bool = false) -> [[Line]] {
         guard original.width >= 16, original.height >= 8 else { return [] }
+        // A large picture is cut at `largestCutHeight`: its glyphs stay 70 px tall or more, and cutting (Otsu,
+        // labelling, levelling by rotation) costs by the pixel.
+        var original = original
+        var shrink = 1.0
+        if original.height > Self.largestCutHeight {
+            shrink = Double(original.height) / Double(Self.largestCutHeight)
+            original = Resample.area(original, width: max(16, Int(Double(original.width) / shrink)), height: Self.largestCutHeight)
+        }
         guard tight else {
             // A region with more dark vehicle than white plate turns the polarity guess around, and the gaps
             // between dark glyphs then pass for glyphs (EU photos: `RK-828AG` on a dark car): the other
             // polarity is a second cut when it finds a plate's worth of glyphs.
             let first = deskewed(original)
-            guard first.doubtful else { return [first.lines].filter { !$0.isEmpty } }
-            let other = deskewed(original, darkInk: !first.darkInk)
-            return ([first.lines] + (Self.glyphs(other.lines) >= 5 ? [other.lines] : [])).filter { !$0.isEmpty }
-        }
-        // A large crop is cut at `tightCropHeight`: its glyphs stay 70 px tall or more, and cutting (Otsu,
-        // labelling, levelling by rotation) costs by the pixel.
-        var original = original
-        var shrink = 1.0
-        if original.height > Self.tightCropHeight {
-            shrink = Double(original.height) / Double(Self.tightCropHeight)
-            original = Resample.area(original, width: max(16, Int(Double(original.width) / shrink)), height: Self.tightCropHeight)
+            var cuts = [first.lines]
+            if first.doubtful {
+                let other = deskewed(original, darkInk: !first.darkInk)
+                if Self.glyphs(other.lines) >= 5 { cuts.append(other.lines) }
+            }
+            return Self.restored(cuts.filter { !$0.isEmpty }, shrink: shrink, factor: 1, pad: 0)
         }
         let factor = original.height < 48 ? min(4, (48 + original.height - 1) / original.height) : 1
         let source = factor == 1 ? original
@@ -132,10 +135,16 @@ public struct LineCutter: Sendable {
         var local = self
         local.localThreshold = true
         cuts.append(local.deskewed(Resample.pad(source, by: pad, fill: background), padding: pad).lines)
-        // Back to the crop's pixels (one of `shrink` and `factor` is 1; dividing keeps an enlarged crop's
-        // coordinates exact).
+        return Self.restored(cuts.filter { !$0.isEmpty }, shrink: shrink, factor: factor, pad: pad)
+    }
+
+    /// Lines cut from a picture shrunk by `shrink` or enlarged by `factor` (one of them is 1) and padded by
+    /// `pad`, with their boxes back in the original picture's pixels (dividing last keeps an enlarged
+    /// crop's coordinates exact).
+    static func restored(_ cuts: [[Line]], shrink: Double, factor: Int, pad: Int) -> [[Line]] {
+        guard shrink != 1 || factor != 1 || pad != 0 else { return cuts }
         func back(_ v: Int) -> Int { Int(Double(v) * shrink / Double(factor)) }
-        return cuts.filter { !$0.isEmpty }.map { lines in
+        return cuts.map { lines in
             lines.map { line in
                 var line = line
                 line.box = PixelRect(x: back(line.box.x - pad), y: back(line.box.y - pad), width: back(line.box.width), height: back(line.box.height))
@@ -145,10 +154,10 @@ public struct LineCutter: Sendable {
         }
     }
 
-    /// The height a taller tight crop is shrunk to before it is cut. Held-out Vietnamese crops (760×560):
+    /// The height a taller picture is shrunk to before it is cut. Held-out Vietnamese crops (760×560):
     /// 149 → 65 ms a crop on the Intel machine, 161 → 162 plates read; 260: 159 plates in 74 ms; 140: 160;
     /// 100: 155. The reader draws each line at `targetGlyphHeight` whatever the size it was cut at.
-    static let tightCropHeight = 200
+    static let largestCutHeight = 200
 
     /// How far from half the centre's dark share may be for the polarity guess to count as doubtful.
     static let doubtfulShare = 0.2

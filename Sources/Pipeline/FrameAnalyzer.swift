@@ -64,8 +64,8 @@ public final class FrameAnalyzer {
     }
 
     /// An analyser with a reader of its own (one camera, or `read` on files).
-    public convenience init(ocr: OCRSettings, tracking: TrackingSettings) throws {
-        self.init(readers: try PlateReaderPool(size: 1, settings: ocr), tracking: tracking)
+    public convenience init(ocr: OCRSettings, tracking: TrackingSettings, locator: PlateLocator = PlateLocator()) throws {
+        self.init(readers: try PlateReaderPool(size: 1, settings: ocr), tracking: tracking, locator: locator)
     }
 
     public func analyse(_ frame: Frame) -> FrameAnalysis {

@@ -4,6 +4,7 @@ import Ingest
 import Logging
 import OCR
 import PlateWatchCore
+import Vision
 import Tracking
 
 /// What a run did, per camera.
@@ -229,7 +230,8 @@ public struct PipelineRunner: Sendable {
         var result = RunSummary.CameraResult(camera: camera.id, frames: 0, reads: 0, events: 0, seconds: 0, error: nil)
         do {
             source.start()
-            let analyzer = FrameAnalyzer(readers: readers, tracking: config.tracking)
+            let analyzer = FrameAnalyzer(readers: readers, tracking: config.tracking,
+                                         locator: PlateLocator(settings: .init(closeUp: camera.closeUp)))
             analyzer.regionOfInterest = camera.roi
             func publish(_ passages: [Passage]) -> [PlateEvent] {
                 let events = passages.map { PlateEvent($0, camera: camera, site: config.site, crop: Self.crop($0, settings: config.events, logger: logger)) }

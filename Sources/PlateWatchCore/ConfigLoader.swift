@@ -67,6 +67,15 @@ struct ConfigReader {
         return value
     }
 
+    func bool(_ node: Node?, _ path: String) throws -> Bool? {
+        guard let value = try string(node, path) else { return nil }
+        switch value.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw fail(node, path, "expected true or false, not \"\(value)\"")
+        }
+    }
+
     func number(_ node: Node?, _ path: String, range: ClosedRange<Double>) throws -> Double? {
         guard let node else { return nil }
         guard let value = node.float ?? node.int.map(Double.init), range.contains(value) else {
@@ -120,7 +129,7 @@ struct ConfigReader {
     }
 
     func camera(_ node: Node, _ path: String) throws -> CameraConfig {
-        let map = try mapping(node, path, allowed: ["id", "url", "group", "role", "yard", "roi", "rtsp_transport"])
+        let map = try mapping(node, path, allowed: ["id", "url", "group", "role", "yard", "roi", "rtsp_transport", "close_up"])
         let id = try requiredString(map, "id", path, parent: node)
         let url = try requiredString(map, "url", path, parent: node)
         var camera = CameraConfig(id: id, url: url, group: try string(map["group"], "\(path).group"))
@@ -132,6 +141,7 @@ struct ConfigReader {
             camera.role = parsed
         }
         if let roi = map["roi"] { camera.roi = try polygon(roi, "\(path).roi") }
+        if let closeUp = try bool(map["close_up"], "\(path).close_up") { camera.closeUp = closeUp }
         if let transport = try string(map["rtsp_transport"], "\(path).rtsp_transport") {
             camera.rtspTransport = try self.transport(transport, map["rtsp_transport"], "\(path).rtsp_transport")
         }

@@ -17,7 +17,9 @@ public struct PlateLocator: Sendable {
         public var minEdgeThreshold: UInt8 = 28
         /// Proposals handed to OCR per frame, strongest first; each costs a Tesseract call.
         public var maxCandidates = 4
-        public init() {}
+        /// Also look for close-up plates, too wide to close at half size (`CameraConfig.closeUp`).
+        public var closeUp = false
+        public init(closeUp: Bool = false) { self.closeUp = closeUp }
     }
 
     public var settings: Settings
@@ -26,6 +28,44 @@ public struct PlateLocator: Sendable {
     public func locate(in frame: LumaImage) -> [PlateCandidate] {
         guard frame.width >= 64, frame.height >= 32 else { return [] }
         let small = Kernels.downscale2x(frame)
+        let near = proposals(in: small, minWidth: settings.minPlateWidth / 2)
+        var far: [(box: PixelRect, score: Double)] = []
+        if settings.closeUp, case let quarter = Kernels.downscale2x(small), quarter.width >= 64, quarter.height >= 32 {
+            far = proposals(in: quarter, minWidth: Self.closeUpMinWidth, separatesLines: false).map { ($0.box.scaled(by: 2), $0.score) }
+        }
+        func padded(_ blobs: [(box: PixelRect, score: Double)]) -> [PlateCandidate] {
+            blobs.compactMap { blob -> PlateCandidate? in
+                // Pad: the closed blob hugs the strokes, the plate's border and margin lie just outside.
+                let padX = max(3, blob.box.width / 8), padY = max(3, blob.box.height / 4)
+                let box = blob.box.insetBy(dx: -padX, dy: -padY).scaled(by: 2).clipped(width: frame.width, height: frame.height)
+                guard box.width >= settings.minPlateWidth else { return nil }
+                return PlateCandidate(box: box, score: blob.score)
+            }.sorted { $0.score > $1.score }
+        }
+        var candidates = Array(padded(near).prefix(settings.maxCandidates))
+        // Close-up blobs take in what is around the plate (a badge, the mudguard) and score below half-size
+        // clutter, so the best of them are read whatever their rank (real parking frames: 1 candidate 25
+        // plates of 83, 2: 32, 3: 36).
+        var added = 0
+        for blob in padded(far) where added < Self.closeUpCandidates && !candidates.contains(where: { $0.box.intersectionOverUnion(blob.box) > 0.3 }) {
+            candidates.append(blob)
+            added += 1
+        }
+        return candidates
+    }
+
+    /// Close-up plates (a motorbike plate 300 px wide in a 1080p frame) have strokes and gaps between
+    /// characters wider than the half-size closing bridges, and fall apart into strokes there; at quarter
+    /// size they close like a distant plate. Only blobs too wide for the half-size pass to close are looked
+    /// for there (quarter-size pixels: about 240 full-frame pixels).
+    static let closeUpMinWidth = 60
+    /// Close-up candidates read per frame, beside `maxCandidates`.
+    static let closeUpCandidates = 2
+
+    /// Plate-like blobs of one downscaled picture, in its own pixels.
+    /// - Parameter separatesLines: also propose 1-line blobs of the row-closed mask (a close-up plate is
+    ///   too tall to be joined to a badge by the short vertical close).
+    private func proposals(in small: LumaImage, minWidth minW: Int, separatesLines: Bool = true) -> [(box: PixelRect, score: Double)] {
         let edges = Kernels.horizontalGradient(small)
         let mean = Kernels.mean(edges)
         let t = UInt8(clamping: max(Int(settings.minEdgeThreshold), Int(mean * 4)))
@@ -34,7 +74,6 @@ public struct PlateLocator: Sendable {
         // gap between the two lines of a 2-line plate with a short vertical close.
         let rowsClosed = Kernels.rowMorphology(Kernels.rowMorphology(binary, radius: 4, dilate: true), radius: 4, dilate: false)
         let closed = Kernels.columnMorphology(Kernels.columnMorphology(rowsClosed, radius: 2, dilate: true), radius: 1, dilate: false)
-        let minW = settings.minPlateWidth / 2
         let maxW = Int(Double(small.width) * settings.maxPlateWidthShare)
         // The vertical close can join a 1-line plate to a bumper edge or a badge above or below it (EU
         // photos: `M5-XSX` proposed only with the BMW badge over it); the row-closed mask keeps such a plate
@@ -44,7 +83,7 @@ public struct PlateLocator: Sendable {
         // closed blob holding it can be looked up once its own labelling is gone: two labellings of a
         // frame alive at once doubled the locator's p95 time.
         var lines: [(box: PixelRect, score: Double, pixel: Int)] = []
-        do {
+        if separatesLines {
             let rows = ComponentLabeling(rowsClosed)
             for c in rows.components where c.box.width >= minW && c.box.width * 2 >= c.box.height * 5 {
                 guard let score = plateScore(c, binary: binary, minWidth: minW, maxWidth: maxW) else { continue }
@@ -65,16 +104,7 @@ public struct PlateLocator: Sendable {
                   !blobs.contains(where: { $0.box.intersectionOverUnion(line.box) > 0.7 }) else { continue }
             blobs.append((line.box, line.score * 0.75))
         }
-        var found = blobs.map { blob in (box: blob.box, score: blob.score) }
-        found += stackedPairs(blobs)
-        let candidates = found.compactMap { blob -> PlateCandidate? in
-            // Pad: the closed blob hugs the strokes, the plate's border and margin lie just outside.
-            let padX = max(3, blob.box.width / 8), padY = max(3, blob.box.height / 4)
-            let box = blob.box.insetBy(dx: -padX, dy: -padY).scaled(by: 2).clipped(width: frame.width, height: frame.height)
-            guard box.width >= settings.minPlateWidth else { return nil }
-            return PlateCandidate(box: box, score: blob.score)
-        }
-        return Array(candidates.sorted { $0.score > $1.score }.prefix(settings.maxCandidates))
+        return blobs + stackedPairs(blobs)
     }
 
     /// The two lines of a 2-line plate often close into separate blobs: one above the other, about as

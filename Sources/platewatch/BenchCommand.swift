@@ -12,6 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Still-image folder with ground_truth.csv (repeatable), e.g. ../shared/data/real/vn_vitocolerole_plate_crops.")
     var stills: [String] = []
     @Option(name: .long, help: "Read at most this many images per still folder.") var stillsLimit: Int?
+    @Flag(name: .long, help: "Look for close-up plates in the still photos too (a camera's close_up: true).") var closeUp = false
     @Option(name: .long, help: "Train/eval split of the real crop sets; sets in it are read on their eval part only.")
     var split: String = "models/train/split.csv"
     @Option(name: .long, help: "Targets file.") var targets: String = "benchmarks/targets.yaml"
@@ -36,6 +37,7 @@ struct BenchCommand: AsyncParsableCommand {
         options.footage = noFootage ? nil : URL(fileURLWithPath: footage)
         options.stills = stills.map { URL(fileURLWithPath: $0) }
         options.stillsLimit = stillsLimit
+        options.stillsCloseUp = closeUp
         options.accuracyOnly = accuracyOnly
         options.capacitySeconds = capacitySeconds
         options.maxStreams = maxStreams

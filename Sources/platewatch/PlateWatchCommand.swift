@@ -6,6 +6,7 @@ import OCR
 import Pipeline
 import PlateWatchCore
 import Service
+import Vision
 
 @main
 struct PlateWatchCommand: AsyncParsableCommand {
@@ -85,6 +86,7 @@ struct Read: AsyncParsableCommand {
     @Option(name: .long, help: "Plate grammars, comma-separated: vn, cn, generic.") var regions: String = "vn,cn"
     @Flag(name: .long, help: "Print the time spent per stage on stderr.") var timings = false
     @Flag(name: .long, help: "Each picture is one plate cut to its text: read it whole, do not look for plates in it.") var crop = false
+    @Flag(name: .long, help: "Look for close-up plates too (wider than about 240 px), as a camera with close_up: true.") var closeUp = false
 
     func run() async throws {
         _ = Setup.logger(verbose: false)
@@ -98,7 +100,9 @@ struct Read: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let analyzer: FrameAnalyzer
-        do { analyzer = try FrameAnalyzer(ocr: ocr, tracking: tracking) } catch { throw Setup.fail(error) }
+        do {
+            analyzer = try FrameAnalyzer(ocr: ocr, tracking: tracking, locator: PlateLocator(settings: .init(closeUp: closeUp)))
+        } catch { throw Setup.fail(error) }
         for file in files {
             do {
                 let (before, framesBefore, readsBefore) = (analyzer.stageSeconds, analyzer.framesAnalysed, analyzer.readsMade)

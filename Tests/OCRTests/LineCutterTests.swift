@@ -46,7 +46,7 @@ import Vision
         #expect(glyphs.last == 7, "the last cut, against each pixel's neighbourhood, keeps all seven: \(glyphs)")
     }
 
-    /// A photo-sized crop is cut shrunk to `tightCropHeight`; its lines' boxes are still in the crop's pixels.
+    /// A photo-sized crop is cut shrunk to `largestCutHeight`; its lines' boxes are still in the crop's pixels.
     @Test func aLargeCropIsCutSmallAndBoxedInItsOwnPixels() throws {
         var small = LumaImage(width: 150, height: 50, fill: 220)
         for k in 0..<7 { drawGlyph(&small, left: 8 + k * 19) }
@@ -57,6 +57,19 @@ import Vision
         #expect(abs(largeLine.box.x - smallLine.box.x * 4) <= 8 && abs(largeLine.box.width - smallLine.box.width * 4) <= 12,
                 "\(largeLine.box) against \(smallLine.box) × 4")
         #expect(abs(largeLine.box.y - smallLine.box.y * 8) <= 16 && abs(largeLine.glyphHeight - 30 * 8) <= 16)
+    }
+
+    /// A located region as tall is cut shrunk too (a close-up plate), its boxes in the region's pixels.
+    @Test func aLargeRegionIsCutSmallAndBoxedInItsOwnPixels() throws {
+        var small = LumaImage(width: 150, height: 50, fill: 220)
+        for k in 0..<7 { drawGlyph(&small, left: 8 + k * 19) }
+        let large = Resample.bilinear(small, width: 600, height: 200 * 2)
+        let smallLine = try #require(LineCutter().cuts(in: small).first?.first)
+        let largeLine = try #require(LineCutter().cuts(in: large).first?.first)
+        #expect(largeLine.glyphs == 7)
+        #expect(abs(largeLine.box.x - smallLine.box.x * 4) <= 8 && abs(largeLine.box.y - smallLine.box.y * 8) <= 16,
+                "\(largeLine.box) against \(smallLine.box) × (4, 8)")
+        #expect(abs(largeLine.glyphHeight - smallLine.glyphHeight * 8) <= 16, "\(largeLine.glyphHeight) against \(smallLine.glyphHeight) × 8")
     }
 
     @Test func shrinkingByAreaAveragesWhatEachPixelCovers() {

@@ -129,6 +129,16 @@ extension ConfigLoaderTests {
         }
         #expect(bad?.subject.contains("cameras[0].roi (line 5)") == true, "\(String(describing: bad))")
     }
+
+    @Test func closeUpIsOffUnlessACameraAsks() throws {
+        let yaml = "site: s\ncameras:\n  - id: a\n    url: x.mp4\n    close_up: true\n  - id: b\n    url: y.mp4\n"
+        #expect(try ConfigLoader.parse(yaml).cameras.map(\.closeUp) == [true, false])
+        let bad = #expect(throws: PlateWatchError.self) {
+            try ConfigLoader.parse("site: s\ncameras:\n  - id: a\n    url: x.mp4\n    close_up: sometimes\n")
+        }
+        #expect(bad?.subject.contains("cameras[0].close_up") == true, "\(String(describing: bad))")
+        #expect(bad?.message.contains("true or false") == true, "\(String(describing: bad))")
+    }
 }
 
 extension ConfigLoaderTests {

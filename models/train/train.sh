@@ -8,7 +8,8 @@
 #   3. make .lstmf files, a unicharset and a starter model (combine_lang_model);
 #   4. lstmtraining from scratch on synthetic, real and degraded-real training lines (an optional
 #      fine-tuning pass on real lines, FINETUNE_ITERATIONS, is off: it read fewer held-out plates here);
-#   5. pick the checkpoint that reads the bundled footage crops best (select.sh), as an integer model;
+#   5. pick the checkpoint that reads the bundled footage crops and the real parking-lot frames best
+#      (select.sh), as an integer model;
 #      evaluate it with lstmeval on held-out synthetic and real lines.
 #
 # Environment: WORK (scratch folder, default var/train), REAL (default ../shared/data/real),
@@ -56,11 +57,23 @@ else
     : > "$WORK/real-train.tsv"; : > "$WORK/real-eval.tsv"
 fi
 step "rendering $SYNTH_COUNT training and 800 evaluation plates (seed $SEED); $AUGMENT_COPIES degraded copies of each real training crop"
-$PYTHON "$HERE/render.py" --out "$WORK/synth" --count "$SYNTH_COUNT" --seed "$SEED" 2>/dev/null &
+# Each writes its progress and errors to a log of its own; a failure stops the run with the log's end
+# (a missing font, say: `make model` installs them, a bare train.sh does not).
+run_logged() {
+    local name=$1; shift
+    "$@" 2> "$WORK/$name.log" || { echo "train.sh: $name failed:" >&2; tail -n 3 "$WORK/$name.log" >&2; return 1; }
+}
+run_logged render $PYTHON "$HERE/render.py" --out "$WORK/synth" --count "$SYNTH_COUNT" --seed "$SEED" &
+rendering=$!
 mkdir -p "$WORK/augmented"; : > "$WORK/augmented/list.tsv"
-[ -s "$WORK/real-train.tsv" ] && $PYTHON "$HERE/augment.py" --list "$WORK/real-train.tsv" --out "$WORK/augmented" --copies "$AUGMENT_COPIES" 2>/dev/null &
-$PYTHON "$HERE/render.py" --out "$WORK/synth-eval" --count 800 --seed $((SEED + 1)) 2>/dev/null
-wait
+augmenting=""
+if [ -s "$WORK/real-train.tsv" ]; then
+    run_logged augment $PYTHON "$HERE/augment.py" --list "$WORK/real-train.tsv" --out "$WORK/augmented" --copies "$AUGMENT_COPIES" &
+    augmenting=$!
+fi
+run_logged render-eval $PYTHON "$HERE/render.py" --out "$WORK/synth-eval" --count 800 --seed $((SEED + 1))
+wait $rendering
+[ -z "$augmenting" ] || wait $augmenting
 
 step "cutting lines"
 "$BIN" cut-lines --list "$WORK/synth/list.tsv" --out "$WORK/lines/synth" --prefix s 2>/dev/null
@@ -122,7 +135,7 @@ if [ "$FINETUNE_ITERATIONS" -gt 0 ]; then
         --traineddata "$STARTER" --model_output "$OUT" >/dev/null 2>&1
 else
     step "choosing the checkpoint from iteration $((ITERATIONS / 4)) that reads the bundled footage best → $OUT"
-    BIN="$BIN" "$HERE/select.sh" "$WORK" "$OUT" $((ITERATIONS / 4)) 2>&1 | tee -a "$WORK/eval.txt" >&2
+    BIN="$BIN" REAL="$REAL" "$HERE/select.sh" "$WORK" "$OUT" $((ITERATIONS / 4)) 2>&1 | tee -a "$WORK/eval.txt" >&2
 fi
 
 step "evaluating"
