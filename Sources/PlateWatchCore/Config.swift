@@ -51,7 +51,7 @@ public struct CameraConfig: Sendable, Equatable {
     public var roi: Polygon? = nil
     /// The camera is mounted close to the vehicles: plates wider than about 240 px (a motorbike plate a
     /// metre or two from a 1080p camera) are looked for too (`close_up: true`). On the bundled footage,
-    /// which has no such plates, it cost 15–25 % more locating and 40–50 % more OCR per frame for the same
+    /// which has no such plates, it cost 10–25 % more locating and 40–50 % more OCR per frame for the same
     /// reads, so it is off by default. Default `false`.
     public var closeUp = false
 
