@@ -13,6 +13,7 @@
 #
 # Usage: select.sh WORK OUT FROM_ITERATION   (WORK: train.sh's scratch folder; REAL: the real sets)
 set -euo pipefail
+shopt -s nullglob  # no checkpoint at all: the clear message below, not a test on a literal pattern
 WORK=$1 OUT=$2 FROM=$3
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${BIN:-$ROOT/.build/release/platewatch}

@@ -57,8 +57,8 @@ else
     : > "$WORK/real-train.tsv"; : > "$WORK/real-eval.tsv"
 fi
 step "rendering $SYNTH_COUNT training and 800 evaluation plates (seed $SEED); $AUGMENT_COPIES degraded copies of each real training crop"
-# Each writes its progress and errors to a log of its own; a failure stops the run with the log's end
-# (a missing font, say: `make model` installs them, a bare train.sh does not).
+# Each step writes its progress and errors to a log of its own in WORK; a failure stops the run with the
+# log's end (a missing font, say: `make model` installs them, a bare train.sh does not).
 run_logged() {
     local name=$1; shift
     "$@" 2> "$WORK/$name.log" || { echo "train.sh: $name failed:" >&2; tail -n 3 "$WORK/$name.log" >&2; return 1; }
@@ -76,12 +76,16 @@ wait $rendering
 [ -z "$augmenting" ] || wait $augmenting
 
 step "cutting lines"
-"$BIN" cut-lines --list "$WORK/synth/list.tsv" --out "$WORK/lines/synth" --prefix s 2>/dev/null
-"$BIN" cut-lines --list "$WORK/synth-eval/list.tsv" --out "$WORK/lines/synth-eval" --prefix v 2>/dev/null
+run_logged cut-synth "$BIN" cut-lines --list "$WORK/synth/list.tsv" --out "$WORK/lines/synth" --prefix s
+run_logged cut-synth-eval "$BIN" cut-lines --list "$WORK/synth-eval/list.tsv" --out "$WORK/lines/synth-eval" --prefix v
 for part in train eval; do
-    [ -s "$WORK/real-$part.tsv" ] && "$BIN" cut-lines --list "$WORK/real-$part.tsv" --out "$WORK/lines/real-$part" --prefix r 2>/dev/null
+    if [ -s "$WORK/real-$part.tsv" ]; then
+        run_logged cut-real-$part "$BIN" cut-lines --list "$WORK/real-$part.tsv" --out "$WORK/lines/real-$part" --prefix r
+    fi
 done
-[ -s "$WORK/augmented/list.tsv" ] && "$BIN" cut-lines --list "$WORK/augmented/list.tsv" --out "$WORK/lines/augmented" --prefix a 2>/dev/null
+if [ -s "$WORK/augmented/list.tsv" ]; then
+    run_logged cut-augmented "$BIN" cut-lines --list "$WORK/augmented/list.tsv" --out "$WORK/lines/augmented" --prefix a
+fi
 
 step "making .lstmf files"
 find "$WORK/lines" -name '*.pgm' | xargs -P2 -n 200 sh -c \
@@ -134,7 +138,7 @@ if [ "$FINETUNE_ITERATIONS" -gt 0 ]; then
     lstmtraining --stop_training --convert_to_int --continue_from "$FINAL" \
         --traineddata "$STARTER" --model_output "$OUT" >/dev/null 2>&1
 else
-    step "choosing the checkpoint from iteration $((ITERATIONS / 4)) that reads the bundled footage best → $OUT"
+    step "choosing the checkpoint from iteration $((ITERATIONS / 4)) that reads the footage crops and parking frames best → $OUT"
     BIN="$BIN" REAL="$REAL" "$HERE/select.sh" "$WORK" "$OUT" $((ITERATIONS / 4)) 2>&1 | tee -a "$WORK/eval.txt" >&2
 fi
 
