@@ -68,12 +68,9 @@ struct ConfigReader {
     }
 
     func bool(_ node: Node?, _ path: String) throws -> Bool? {
-        guard let value = try string(node, path) else { return nil }
-        switch value.lowercased() {
-        case "true", "yes", "on": return true
-        case "false", "no", "off": return false
-        default: throw fail(node, path, "expected true or false, not \"\(value)\"")
-        }
+        guard let node else { return nil }
+        guard let value = node.bool else { throw fail(node, path, "expected true or false, not \"\(node.string ?? "")\"") }
+        return value
     }
 
     func number(_ node: Node?, _ path: String, range: ClosedRange<Double>) throws -> Double? {
