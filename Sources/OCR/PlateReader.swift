@@ -71,30 +71,35 @@ public final class PlateReader: @unchecked Sendable {
         // Every cut of a tight crop is read, with the main model, then with the fallback, which also reads
         // what the main model read unsure and wins when it is surer; of the cuts' reads the longest plate wins,
         // then the surest. A located region's second cut (the other polarity) is read only when the first
-        // reads nothing: the tracker has other frames, and OCR per candidate is the frame's budget.
+        // reads nothing: the tracker has other frames, and OCR per candidate is the frame's budget. A tight
+        // crop none of the cuts read has one more, its last resort (`LineCutter.cuts(lastResort:)`).
         var found: (lines: [LineCutter.Line], read: Recognised)?
-        for lines in cutter.cuts(in: crop, tight: tight) where lines.allSatisfy({ $0.glyphHeight >= minimumGlyphHeight }) {
-            if found != nil, !tight { break }
-            var read = recognise(lines, with: latin)
-            // A tight crop is one picture of one plate, with no later frames to vote: when its lines fit no
-            // plate they are read once more at 4/5 the size. Held-out crops: Vietnamese +1, Chinese +10 (wrong
-            // reads +1, +9). Not in frames, where the tracker has other frames: OCR per candidate p95 went
-            // from 12 to 21 ms there, over the 15 ms target.
-            if read == nil, tight { read = recognise(lines.map { $0.rescaled(by: 0.8) }, with: latin) }
-            if let fallback, (read.map(Self.confidence) ?? 0) < Self.unsure {
-                let second = recognise(lines, with: fallback)
-                read = [read, second].compactMap({ $0 }).max(by: { Self.confidence($0) < Self.confidence($1) })
+        func readEach(_ cuts: [[LineCutter.Line]]) {
+            for lines in cuts where lines.allSatisfy({ $0.glyphHeight >= minimumGlyphHeight }) {
+                if found != nil, !tight { break }
+                var read = recognise(lines, with: latin)
+                // A tight crop is one picture of one plate, with no later frames to vote: when its lines fit no
+                // plate they are read once more at 4/5 the size. Held-out crops: Vietnamese +1, Chinese +10 (wrong
+                // reads +1, +9). Not in frames, where the tracker has other frames: OCR per candidate p95 went
+                // from 12 to 21 ms there, over the 15 ms target.
+                if read == nil, tight { read = recognise(lines.map { $0.rescaled(by: 0.8) }, with: latin) }
+                if let fallback, (read.map(Self.confidence) ?? 0) < Self.unsure {
+                    let second = recognise(lines, with: fallback)
+                    read = [read, second].compactMap({ $0 }).max(by: { Self.confidence($0) < Self.confidence($1) })
+                }
+                guard let read else { continue }
+                // A later cut that keeps a glyph the first lost at the frame (a 2-line plate's lower line read
+                // `6810` for `268.10`, which still fits the older 4-digit layout) reads the longer plate; of two
+                // as long, the surer (held-out Vietnamese crops +2: `044.11` read `04417` by the first cut).
+                if let earlier = found {
+                    let (a, b) = (earlier.read.match.plate.count, read.match.plate.count)
+                    if a > b || (a == b && Self.confidence(earlier.read) >= Self.confidence(read)) { continue }
+                }
+                found = (lines, read)
             }
-            guard let read else { continue }
-            // A later cut that keeps a glyph the first lost at the frame (a 2-line plate's lower line read
-            // `6810` for `268.10`, which still fits the older 4-digit layout) reads the longer plate; of two
-            // as long, the surer (held-out Vietnamese crops +2: `044.11` read `04417` by the first cut).
-            if let earlier = found {
-                let (a, b) = (earlier.read.match.plate.count, read.match.plate.count)
-                if a > b || (a == b && Self.confidence(earlier.read) >= Self.confidence(read)) { continue }
-            }
-            found = (lines, read)
         }
+        readEach(cutter.cuts(in: crop, tight: tight))
+        if found == nil, tight { readEach(cutter.cuts(in: crop, tight: true, lastResort: true)) }
         guard let (lines, read) = found else { return nil }
         let (match, symbols, texts) = read
         let box = lines.dropFirst().reduce(lines[0].box) { acc, l in

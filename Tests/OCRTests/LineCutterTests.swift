@@ -72,6 +72,33 @@ import Vision
         #expect(abs(largeLine.glyphHeight - smallLine.glyphHeight * 8) <= 16, "\(largeLine.glyphHeight) against \(smallLine.glyphHeight) × 8")
     }
 
+    /// A plate whose printed thin line (a state's outline) runs across the tops of its 8 px-stroked glyphs,
+    /// sloping so that no row holds a frame-long run: the glyphs and the line are one blob for every cut
+    /// but the last resort, which clears ink thinner than half a stroke.
+    @Test func aThinLineAcrossTheGlyphsIsClearedByTheLastResort() throws {
+        var image = LumaImage(width: 300, height: 100, fill: 220)
+        for k in 0..<7 {
+            let left = 15 + k * 40
+            for y in 20..<80 { for x in left..<left + 22 where y < 28 || y >= 72 || x < left + 8 || x >= left + 14 { image[x, y] = 30 } }
+        }
+        for x in 0..<300 { for y in 22 + x / 30..<24 + x / 30 { image[x, y] = 30 } }
+        let glyphs = LineCutter().cuts(in: image, tight: true).map { $0.reduce(0) { $0 + $1.glyphs } }
+        #expect(glyphs.allSatisfy { $0 < 7 }, "the line joins the glyphs in every usual cut: \(glyphs)")
+        let last = LineCutter().cuts(in: image, tight: true, lastResort: true)
+        try #require(last.count == 1)
+        #expect(last[0].reduce(0) { $0 + $1.glyphs } == 7)
+        #expect(last[0].first?.glyphHeight == 60, "the glyphs keep their height: only ink off their strokes is cleared")
+    }
+
+    /// Glyphs with 3 px strokes: too thin to tell a printed line from a stroke, so the last resort clears nothing.
+    @Test func theLastResortLeavesThinGlyphsWhole() throws {
+        var image = LumaImage(width: 150, height: 50, fill: 220)
+        for k in 0..<7 { drawGlyph(&image, left: 8 + k * 19) }
+        let last = LineCutter().cuts(in: image, tight: true, lastResort: true)
+        #expect(last.first?.reduce(0) { $0 + $1.glyphs } == 7)
+        #expect(LineCutter().cuts(in: image, lastResort: true).isEmpty, "a located region has no last resort")
+    }
+
     @Test func shrinkingByAreaAveragesWhatEachPixelCovers() {
         var image = LumaImage(width: 6, height: 4, fill: 0)
         for y in 0..<4 { for x in 0..<6 where (x + y) % 2 == 0 { image[x, y] = 200 } }
