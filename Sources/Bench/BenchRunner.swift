@@ -21,6 +21,8 @@ public struct BenchRunner {
         public var config = Config(site: "bench", cameras: [])
         /// Crop sets the OCR model was partly trained on are measured on their held-out part only.
         public var split = TrainingSplit()
+        /// Labels of the still sets found wrong by eye.
+        public var labelCorrections = LabelCorrections()
         public init() {}
     }
 
@@ -125,7 +127,8 @@ public struct BenchRunner {
             report.stills.append(result)
         }
         for folder in options.stills {
-            let (set, heldOut) = options.split.evaluationPart(of: try StillSet(folder: folder), folder: folder)
+            let labelled = try options.labelCorrections.applied(to: try StillSet(folder: folder), folder: folder).set
+            let (set, heldOut) = options.split.evaluationPart(of: labelled, folder: folder)
             var result = try StillsBench.run(set, ocr: options.config.ocr, limit: options.stillsLimit, closeUp: options.stillsCloseUp) { i, n in
                 progress.bar(set.name, i, of: n)
             }

@@ -106,6 +106,8 @@ public struct StillSet: Sendable {
         public var plate: String
         public var box: PixelRect?
         public var lines: Int
+        /// The set's own label where `plate` corrects it (`LabelCorrections`).
+        public var labelled: String?
     }
     public var name: String
     public var items: [Item]
@@ -137,6 +139,56 @@ public struct StillSet: Sendable {
             }
             return Item(file: folder.appendingPathComponent(row[file]), plate: row[plate], box: box, lines: value(row, lines) ?? 1)
         }
+    }
+}
+
+/// Labels of the real sets found wrong by eye, with what the picture shows (`benchmarks/label-corrections.csv`:
+/// set, file, plate_text, label, seen). The Vietnamese crops' labels are PaddleOCR's, about 3–5 % wrong by
+/// their own README: a reader that reads such a plate right is otherwise counted wrong. The bench scores
+/// against the corrected labels and reports the count against the set's own labels beside it.
+public struct LabelCorrections: Sendable {
+    /// Per set, per file (as in its ground_truth.csv): the set's label and the corrected plate.
+    public var bySet: [String: [String: (label: String, plate: String)]] = [:]
+
+    public init() {}
+
+    public init(file: URL) throws {
+        let text = try String(contentsOf: file, encoding: .utf8)
+        var rows = text.split(whereSeparator: \.isNewline).map { CSV.fields(String($0)) }
+        guard !rows.isEmpty, rows.removeFirst().prefix(4) == ["set", "file", "plate_text", "label"] else {
+            throw PlateWatchError(.config, subject: file.path, message: "expected the header set,file,plate_text,label,seen")
+        }
+        for (index, row) in rows.enumerated() {
+            guard row.count >= 4, !row[0].isEmpty, !row[1].isEmpty, !row[2].isEmpty else {
+                throw PlateWatchError(.config, subject: "\(file.path):\(index + 2)", message: "expected set,file,plate_text,label,seen")
+            }
+            bySet[row[0], default: [:]][row[1]] = (row[3], row[2])
+        }
+    }
+
+    /// `set` with its corrected labels; each correction must still find the label it corrects, so that a
+    /// changed set is checked again by eye rather than scored against a stale correction.
+    public func applied(to set: StillSet, folder: URL) throws -> (set: StillSet, corrected: Int) {
+        guard let corrections = bySet[set.name] else { return (set, 0) }
+        var out = set
+        var found = Set<String>()
+        for i in out.items.indices {
+            let file = String(out.items[i].file.path.dropFirst(folder.path.count + 1))
+            guard let fix = corrections[file] else { continue }
+            guard out.items[i].plate == fix.label else {
+                throw PlateWatchError(.config, subject: "\(set.name)/\(file)",
+                                      message: "labelled \(out.items[i].plate), but its correction is for the label \(fix.label)",
+                                      hint: "look at the picture again and update benchmarks/label-corrections.csv")
+            }
+            out.items[i].labelled = fix.label
+            out.items[i].plate = fix.plate
+            found.insert(file)
+        }
+        if let missing = corrections.keys.first(where: { !found.contains($0) }) {
+            throw PlateWatchError(.config, subject: "\(set.name)/\(missing)", message: "a label correction names a file the set does not list",
+                                  hint: "update benchmarks/label-corrections.csv to the set")
+        }
+        return (out, found.count)
     }
 }
 

@@ -13,6 +13,9 @@ public struct StillResult: Encodable, Sendable {
     /// Plates with text in the ground truth (unreadable ones are not counted).
     public let readable: Int
     public let exact: Int
+    /// Labels the bench corrected (`LabelCorrections`), and the plates read exactly against the set's own labels.
+    public var correctedLabels = 0
+    public var exactAsLabelled: Int
     /// Reads on plates the ground truth marks unreadable, or reads that match no plate in a photo.
     public let falseReads: Int
     public let msPerImage: Double
@@ -29,6 +32,7 @@ public struct StillResult: Encodable, Sendable {
         self.images = images
         self.readable = readable
         self.exact = exact
+        self.exactAsLabelled = exact
         self.falseReads = falseReads
         self.msPerImage = msPerImage
         self.exactRate = readable == 0 ? 0 : Double(exact) / Double(readable)
@@ -40,6 +44,8 @@ public struct StillResult: Encodable, Sendable {
         case msPerImage = "ms_per_image"
         case exactRate = "exact_rate"
         case heldOutOnly = "held_out_only"
+        case correctedLabels = "corrected_labels"
+        case exactAsLabelled = "exact_as_labelled"
         case ocrPerLine = "ocr_per_line"
         case misses
     }
@@ -58,7 +64,7 @@ enum StillsBench {
             rowsByFile[item.file, default: []].append(item)
         }
         if let limit { order = Array(order.prefix(limit)) }
-        var readable = 0, exact = 0, falseReads = 0
+        var readable = 0, exact = 0, falseReads = 0, exactAsLabelled = 0
         var misses: [String] = []
         let started = DispatchTime.now().uptimeNanoseconds
         for (i, file) in order.enumerated() {
@@ -76,6 +82,7 @@ enum StillsBench {
             let truth = Set(rows.map(\.plate).filter { !$0.isEmpty })
             readable += truth.count
             exact += truth.intersection(plates).count
+            exactAsLabelled += Set(rows.map { $0.labelled ?? $0.plate }.filter { !$0.isEmpty }).intersection(plates).count
             falseReads += Set(plates).subtracting(truth).count
             for plate in truth.subtracting(plates).sorted() {
                 misses.append("\(file.lastPathComponent): \(plate) (\(plates.isEmpty ? "no read" : "read " + plates.joined(separator: ", ")))")
@@ -85,6 +92,8 @@ enum StillsBench {
         var result = StillResult(set: set.name, images: order.count, readable: readable, exact: exact, falseReads: falseReads,
                                  msPerImage: order.isEmpty ? 0 : (ms / Double(order.count) * 10).rounded() / 10)
         result.misses = misses
+        result.exactAsLabelled = exactAsLabelled
+        result.correctedLabels = Set(order).reduce(0) { n, file in n + rowsByFile[file]!.filter { $0.labelled != nil }.count }
         return result
     }
 }

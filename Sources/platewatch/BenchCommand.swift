@@ -15,6 +15,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Look for close-up plates in the still photos too (a camera's close_up: true).") var closeUp = false
     @Option(name: .long, help: "Train/eval split of the real crop sets; sets in it are read on their eval part only.")
     var split: String = "models/train/split.csv"
+    @Option(name: .long, help: "Labels of the still sets corrected by eye (set, file, plate_text, label, seen); scores use them, the report gives both.")
+    var labelCorrections: String = "benchmarks/label-corrections.csv"
     @Option(name: .long, help: "Targets file.") var targets: String = "benchmarks/targets.yaml"
     @Option(name: .long, help: "Also write the report as JSON to this file.") var json: String?
     @Option(name: .long, help: "Folder for the markdown report and SVG chart.") var out: String = "benchmarks/results"
@@ -48,6 +50,9 @@ struct BenchCommand: AsyncParsableCommand {
         do {
             options.targets = try BenchTargets.load(path: targets)
             if FileManager.default.fileExists(atPath: split) { options.split = try TrainingSplit(file: URL(fileURLWithPath: split)) }
+            if FileManager.default.fileExists(atPath: labelCorrections) {
+                options.labelCorrections = try LabelCorrections(file: URL(fileURLWithPath: labelCorrections))
+            }
             report = try await BenchRunner(options: options, logger: logger, progress: Progress()).run()
         } catch { throw Setup.fail(error) }
 

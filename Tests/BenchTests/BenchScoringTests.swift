@@ -125,3 +125,61 @@ import TestSupport
         #expect(held * 4 > rows.count && held * 2 < rows.count, "\(held) of \(rows.count) crops held out")
     }
 }
+
+/// Labels found wrong by eye are scored corrected, and only while the set still has the label they correct.
+@Suite struct LabelCorrectionTests {
+    func folder(_ csv: String) throws -> (root: URL, set: URL) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("labels-\(UUID().uuidString)")
+        let set = root.appendingPathComponent("vn_set")
+        try FileManager.default.createDirectory(at: set, withIntermediateDirectories: true)
+        try csv.write(to: set.appendingPathComponent("ground_truth.csv"), atomically: true, encoding: .utf8)
+        return (root, set)
+    }
+
+    func corrections(_ rows: String, in root: URL) throws -> LabelCorrections {
+        let file = root.appendingPathComponent("label-corrections.csv")
+        try ("set,file,plate_text,label,seen\n" + rows).write(to: file, atomically: true, encoding: .utf8)
+        return try LabelCorrections(file: file)
+    }
+
+    @Test func aCorrectedLabelIsScoredAndTheSetsOwnIsKept() throws {
+        let (root, set) = try folder("file,plate_text\nimages/a.jpg,59H743986\nimages/b.jpg,29A12345\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fixes = try corrections("vn_set,images/a.jpg,59H143986,59H743986,the series digit is a 1\n", in: root)
+        let (fixed, count) = try fixes.applied(to: try StillSet(folder: set), folder: set)
+        #expect(count == 1)
+        #expect(fixed.items.map(\.plate) == ["59H143986", "29A12345"])
+        #expect(fixed.items.map(\.labelled) == ["59H743986", nil])
+        let other = try LabelCorrections().applied(to: try StillSet(folder: set), folder: set)
+        #expect(other.corrected == 0 && other.set.items.map(\.plate) == ["59H743986", "29A12345"])
+    }
+
+    @Test func aStaleCorrectionStopsTheBench() throws {
+        let (root, set) = try folder("file,plate_text\nimages/a.jpg,59H143986\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let changed = try corrections("vn_set,images/a.jpg,59H143986,59H743986,\n", in: root)
+        #expect(throws: PlateWatchError.self, "the set's label is no longer the one corrected") {
+            try changed.applied(to: try StillSet(folder: set), folder: set)
+        }
+        let gone = try corrections("vn_set,images/z.jpg,59H143986,59H743986,\n", in: root)
+        #expect(throws: PlateWatchError.self, "the file is no longer in the set") { try gone.applied(to: try StillSet(folder: set), folder: set) }
+    }
+
+    @Test func theCommittedCorrectionsParse() throws {
+        let file = URL(fileURLWithPath: "benchmarks/label-corrections.csv")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            Issue.record("benchmarks/label-corrections.csv missing: run the tests from the package root")
+            return
+        }
+        let fixes = try LabelCorrections(file: file)
+        #expect(fixes.bySet.values.reduce(0) { $0 + $1.count } == 9)
+        guard let real = Footage.realData else {
+            print("skipped: ../shared/data/real is absent, the corrections are not checked against their set")
+            return
+        }
+        for name in fixes.bySet.keys {
+            let folder = real.appendingPathComponent(name)
+            #expect(try fixes.applied(to: try StillSet(folder: folder), folder: folder).corrected == fixes.bySet[name]!.count)
+        }
+    }
+}
