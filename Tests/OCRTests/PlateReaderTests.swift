@@ -99,6 +99,13 @@ import Vision
         #expect(reads.contains("75H135792"), "read \(reads)")
     }
 
+    /// A small photo (EU `test_013.jpg`, 359×284, the plate 115×26 px) is looked over at full size, where
+    /// the locator finds its plate; halved, it found none.
+    @Test func readsThePlateOfASmallPhoto() throws {
+        guard let reads = try realPhotoReads("openalpr_endtoend_eu/images/test_013.jpg", regions: [.generic]) else { return }
+        #expect(reads.contains("RK857AI"), "read \(reads)")
+    }
+
     /// A Slovak plate on a dark car (EU photos, `test_007.jpg`): the located region is more car than plate,
     /// the polarity guess takes the plate for ink, and the other polarity's cut reads it.
     @Test func readsALightPlateInADarkRegion() throws {
