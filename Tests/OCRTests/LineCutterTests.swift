@@ -72,6 +72,23 @@ import Vision
         #expect(abs(largeLine.glyphHeight - smallLine.glyphHeight * 8) <= 16, "\(largeLine.glyphHeight) against \(smallLine.glyphHeight) × 8")
     }
 
+    /// A 2-line plate cut inside its rounded frame: the dark outside reaches in further towards the bottom
+    /// left corner, and touches the lower line's first glyph in six rows. No column there is dark across
+    /// the line, so the frame's side is not found; clearing the outside row by row as deep as it reaches
+    /// in the rows around frees the glyph (`268.10` read `6810` on real motorbike crops).
+    @Test func aLowerLineGlyphTouchingARoundedCornerIsFreed() throws {
+        var image = LumaImage(width: 150, height: 110, fill: 220)
+        func ring(left: Int, top: Int) {
+            for y in top..<top + 30 { for x in left..<left + 11 where y < top + 3 || y >= top + 27 || x < left + 3 || x >= left + 8 { image[x, y] = 30 } }
+        }
+        for k in 0..<4 { ring(left: 13 + k * 19, top: 10); ring(left: 13 + k * 19, top: 60) }
+        for y in 50..<110 { for x in 0..<(y >= 57 ? min(12, 4 + (y - 57) * 8 / 33) : 3) { image[x, y] = 30 } }
+        for y in 70..<76 { for x in 0..<13 { image[x, y] = 30 } }
+        let first = try #require(LineCutter().cuts(in: image, tight: true).first)
+        #expect(first.map(\.glyphs) == [4, 4], "top and lower line: \(first.map(\.glyphs))")
+        #expect(first.count == 2 && first[1].box.x <= 14, "the lower line starts at its first glyph: \(first.map(\.box))")
+    }
+
     /// A plate whose printed thin line (a state's outline) runs across the tops of its 8 px-stroked glyphs,
     /// sloping so that no row holds a frame-long run: the glyphs and the line are one blob for every cut
     /// but the last resort, which clears ink thinner than half a stroke.
