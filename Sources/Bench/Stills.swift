@@ -93,7 +93,7 @@ enum StillsBench {
                                  msPerImage: order.isEmpty ? 0 : (ms / Double(order.count) * 10).rounded() / 10)
         result.misses = misses
         result.exactAsLabelled = exactAsLabelled
-        result.correctedLabels = Set(order).reduce(0) { n, file in n + rowsByFile[file]!.filter { $0.labelled != nil }.count }
+        result.correctedLabels = order.reduce(0) { n, file in n + rowsByFile[file]!.filter { $0.labelled != nil }.count }
         return result
     }
 }

@@ -385,20 +385,26 @@ public struct LineCutter: Sendable {
     /// a tight crop was given, which no stroke can reach).
     static func clearFrameRuns(_ mask: inout LumaImage, padding: Int = 0) {
         let (w, h) = (mask.width, mask.height)
-        func clearRuns(count: Int, length: Int, limit: Int, index: (Int, Int) -> Int) {
-            for line in 0..<count {
-                var start = 0
-                while start < length {
-                    guard mask.pixels[index(line, start)] != 0 else { start += 1; continue }
-                    var end = start
-                    while end < length && mask.pixels[index(line, end)] != 0 { end += 1 }
-                    if end - start >= limit { for i in start..<end { mask.pixels[index(line, i)] = 0 } }
-                    start = end
-                }
+        let row = { (y: Int, x: Int) in y * w + x }, column = { (x: Int, y: Int) in y * w + x }
+        for (y, run) in inkRuns(mask, count: h, length: w, index: row) where run.count >= w / 3 { for x in run { mask.pixels[row(y, x)] = 0 } }
+        let limit = max(1, (h - 2 * padding) * 4 / 5)
+        for (x, run) in inkRuns(mask, count: w, length: h, index: column) where run.count >= limit { for y in run { mask.pixels[column(x, y)] = 0 } }
+    }
+
+    /// The runs of ink along each of `count` lines of `length` pixels, pixel `i` of line `l` at `index(l, i)`.
+    static func inkRuns(_ mask: LumaImage, count: Int, length: Int, index: (Int, Int) -> Int) -> [(line: Int, run: Range<Int>)] {
+        var runs: [(line: Int, run: Range<Int>)] = []
+        for line in 0..<count {
+            var start = 0
+            while start < length {
+                guard mask.pixels[index(line, start)] != 0 else { start += 1; continue }
+                var end = start
+                while end < length && mask.pixels[index(line, end)] != 0 { end += 1 }
+                runs.append((line, start..<end))
+                start = end
             }
         }
-        clearRuns(count: h, length: w, limit: w / 3) { y, x in y * w + x }
-        clearRuns(count: w, length: h, limit: max(1, (h - 2 * padding) * 4 / 5)) { x, y in y * w + x }
+        return runs
     }
 
     /// Clears ink that is thinner, across or along, than half the typical stroke: the thin lines printed on
@@ -409,36 +415,16 @@ public struct LineCutter: Sendable {
     /// then be told from strokes).
     static func removeThinStrokes(_ mask: inout LumaImage) {
         let (w, h) = (mask.width, mask.height)
-        var runs: [Int] = []
-        for y in 0..<h {
-            var x = 0
-            while x < w {
-                guard mask.pixels[y * w + x] != 0 else { x += 1; continue }
-                let start = x
-                while x < w && mask.pixels[y * w + x] != 0 { x += 1 }
-                if x - start < h / 4 { runs.append(x - start) }
-            }
-        }
-        guard !runs.isEmpty else { return }
-        runs.sort()
-        let least = runs[runs.count / 2] / 2
+        let rows = inkRuns(mask, count: h, length: w) { y, x in y * w + x }
+        let strokes = rows.map(\.run.count).filter { $0 < h / 4 }.sorted()
+        guard !strokes.isEmpty else { return }
+        let least = strokes[strokes.count / 2] / 2
         guard least >= 3 else { return }
         var keep = [Bool](repeating: false, count: w * h)
-        func mark(count: Int, length: Int, index: (Int, Int) -> Int, alsoKept: Bool) {
-            for line in 0..<count {
-                var start = 0
-                while start < length {
-                    guard mask.pixels[index(line, start)] != 0 else { start += 1; continue }
-                    var end = start
-                    while end < length && mask.pixels[index(line, end)] != 0 { end += 1 }
-                    let long = end - start >= least
-                    for i in start..<end { let at = index(line, i); keep[at] = alsoKept ? keep[at] && long : long }
-                    start = end
-                }
-            }
+        for (y, run) in rows where run.count >= least { for x in run { keep[y * w + x] = true } }
+        for (x, run) in inkRuns(mask, count: w, length: h, index: { x, y in y * w + x }) where run.count < least {
+            for y in run { keep[y * w + x] = false }
         }
-        mark(count: h, length: w, index: { y, x in y * w + x }, alsoKept: false)
-        mark(count: w, length: h, index: { x, y in y * w + x }, alsoKept: true)
         for i in 0..<(w * h) where !keep[i] { mask.pixels[i] = 0 }
     }
 

@@ -4,8 +4,9 @@ import PlateWatchCore
 ///
 /// Plates are dense clusters of short vertical strokes: characters give many strong left/right edges
 /// in a small box, while car bodies, bumpers and grilles give long or horizontal ones. The locator
-/// works on a half-size picture (full size up to 960 px wide): vertical-edge map → threshold → close gaps between characters along
-/// rows and between the two lines of a 2-line plate → blobs with plate-like size, shape and density.
+/// works on a half-size picture (full size up to 960 px wide): vertical-edge map → threshold → close
+/// gaps between characters along rows and between the two lines of a 2-line plate → blobs with
+/// plate-like size, shape and density.
 /// Candidates are only proposals; `OCR` verifies them by their characters and the plate grammar.
 public struct PlateLocator: Sendable {
     public struct Settings: Sendable {
@@ -66,12 +67,14 @@ public struct PlateLocator: Sendable {
         // clutter, so the best of them are read whatever their rank (real parking frames: 1 candidate 25
         // plates of 83, 2: 32, 3: 36).
         add(best: Self.closeUpCandidates, of: far)
-        add(best: Self.closeUpCandidates, of: halved)
+        add(best: Self.halfSizeCandidates, of: halved)
         return candidates
     }
 
     /// Frames this wide or narrower are looked over at full size, wider ones at half size.
     static let fullSizeMaxWidth = 960
+    /// Half-size candidates read per small frame, beside `maxCandidates` full-size ones.
+    static let halfSizeCandidates = 2
 
     /// Close-up plates (a motorbike plate 300 px wide in a 1080p frame) have strokes and gaps between
     /// characters wider than the half-size closing bridges, and fall apart into strokes there; at quarter
