@@ -127,7 +127,7 @@ public struct BenchRunner {
             report.stills.append(result)
         }
         for folder in options.stills {
-            let labelled = try options.labelCorrections.applied(to: try StillSet(folder: folder), folder: folder).set
+            let labelled = try options.labelCorrections.applied(to: try StillSet(folder: folder), folder: folder)
             let (set, heldOut) = options.split.evaluationPart(of: labelled, folder: folder)
             var result = try StillsBench.run(set, ocr: options.config.ocr, limit: options.stillsLimit, closeUp: options.stillsCloseUp) { i, n in
                 progress.bar(set.name, i, of: n)

@@ -111,13 +111,8 @@ public struct StillSet: Sendable {
     }
     public var name: String
     public var items: [Item]
-
-    /// `cn_provinces` of the footage folder's `site.yaml`; none when the folder has no site profile.
-    public static func cnProvinces(in folder: URL) throws -> [Character] {
-        guard let text = try? String(contentsOf: folder.appendingPathComponent("site.yaml"), encoding: .utf8),
-              let site = try Yams.load(yaml: text) as? [String: Any], let provinces = site["cn_provinces"] as? [String] else { return [] }
-        return provinces.compactMap { $0.count == 1 ? $0.first : nil }.filter(PlateText.chineseProvinces.contains)
-    }
+    /// Items whose label `LabelCorrections` corrected.
+    public var corrected: Int { items.filter { $0.labelled != nil }.count }
 
     public init(folder: URL) throws {
         name = folder.lastPathComponent
@@ -168,8 +163,8 @@ public struct LabelCorrections: Sendable {
 
     /// `set` with its corrected labels; each correction must still find the label it corrects, so that a
     /// changed set is checked again by eye rather than scored against a stale correction.
-    public func applied(to set: StillSet, folder: URL) throws -> (set: StillSet, corrected: Int) {
-        guard let corrections = bySet[set.name] else { return (set, 0) }
+    public func applied(to set: StillSet, folder: URL) throws -> StillSet {
+        guard let corrections = bySet[set.name] else { return set }
         var out = set
         var found = Set<String>()
         for i in out.items.indices {
@@ -188,7 +183,7 @@ public struct LabelCorrections: Sendable {
             throw PlateWatchError(.config, subject: "\(set.name)/\(missing)", message: "a label correction names a file the set does not list",
                                   hint: "update benchmarks/label-corrections.csv to the set")
         }
-        return (out, found.count)
+        return out
     }
 }
 

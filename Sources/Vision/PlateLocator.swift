@@ -34,15 +34,16 @@ public struct PlateLocator: Sendable {
         // (mostly 360–600 px wide): 65 → 68 of 108 found and read at full size alone, 69 with the half-size
         // blobs; false reads 24 → 23.
         let scale = frame.width > Self.fullSizeMaxWidth ? 2 : 1
-        let small = scale == 2 ? Kernels.downscale2x(frame) : frame
+        let half = Kernels.downscale2x(frame)
+        let small = scale == 2 ? half : frame
         let near = proposals(in: small, minWidth: settings.minPlateWidth / scale)
         var far: [(box: PixelRect, score: Double)] = []
-        if settings.closeUp, case let quarter = Kernels.downscale2x(small), quarter.width >= 64, quarter.height >= 32 {
+        if settings.closeUp, case let quarter = scale == 2 ? Kernels.downscale2x(half) : half, quarter.width >= 64, quarter.height >= 32 {
             far = proposals(in: quarter, minWidth: Self.closeUpMinWidth, separatesLines: false).map { ($0.box.scaled(by: 2), $0.score) }
         }
         var halved: [(box: PixelRect, score: Double)] = []
         if scale == 1 {
-            halved = proposals(in: Kernels.downscale2x(frame), minWidth: settings.minPlateWidth / 2).map { ($0.box.scaled(by: 2), $0.score) }
+            halved = proposals(in: half, minWidth: settings.minPlateWidth / 2).map { ($0.box.scaled(by: 2), $0.score) }
         }
         func padded(_ blobs: [(box: PixelRect, score: Double)]) -> [PlateCandidate] {
             blobs.compactMap { blob -> PlateCandidate? in

@@ -146,12 +146,12 @@ import TestSupport
         let (root, set) = try folder("file,plate_text\nimages/a.jpg,59H743986\nimages/b.jpg,29A12345\n")
         defer { try? FileManager.default.removeItem(at: root) }
         let fixes = try corrections("vn_set,images/a.jpg,59H143986,59H743986,the series digit is a 1\n", in: root)
-        let (fixed, count) = try fixes.applied(to: try StillSet(folder: set), folder: set)
-        #expect(count == 1)
+        let fixed = try fixes.applied(to: try StillSet(folder: set), folder: set)
+        #expect(fixed.corrected == 1)
         #expect(fixed.items.map(\.plate) == ["59H143986", "29A12345"])
         #expect(fixed.items.map(\.labelled) == ["59H743986", nil])
         let other = try LabelCorrections().applied(to: try StillSet(folder: set), folder: set)
-        #expect(other.corrected == 0 && other.set.items.map(\.plate) == ["59H743986", "29A12345"])
+        #expect(other.corrected == 0 && other.items.map(\.plate) == ["59H743986", "29A12345"])
     }
 
     @Test func aStaleCorrectionStopsTheBench() throws {
