@@ -102,10 +102,11 @@ footage: footage-deps
 	/usr/bin/python3 tools/footage/generate.py --out testvideos
 	/usr/bin/python3 tools/footage/frames.py testvideos
 
-# Retrains models/plate.traineddata from scratch (about 40 minutes on 2 cores; not part of `make test`):
+# Retrains models/plate.traineddata from scratch (about an hour on 2 cores; not part of `make test`):
 # renders plates, cuts them with the reader's own line cutter, trains with lstmtraining on them and on the
-# training part of ../shared/data/real's crop sets (models/train/split.csv), keeps the checkpoint that reads
-# the bundled footage best (models/train/select.sh), evaluates with lstmeval.
+# training part of ../shared/data/real's crop sets (models/train/split.csv, labels corrected by
+# benchmarks/label-corrections.csv), anneals the last state at a tenth of the learning rate, evaluates with
+# lstmeval. It overwrites the shipped model: models/README.md says why that one is kept.
 # Scratch files go to var/train; the evaluation summary to var/train/eval.txt.
 model: build train-deps
 	models/train/train.sh

@@ -10,6 +10,9 @@ The Chinese crop set is 96 % Anhui (皖) plates: at most --per-province training
 character are used (200: about a third of the real training lines), so the model learns the plates'
 look without learning that every plate is 皖 (the northern crossings see 桂 and 云); with all of them
 the bundled footage's 云 was read as 苏 and its Vietnamese digits 6 as 5.
+Labels that benchmarks/label-corrections.csv corrects by eye are trained and evaluated as corrected:
+the set's labels are PaddleOCR's, and several of its errors (a plate's 1 labelled 7) teach the model the
+very confusions it makes.
 Writes <out>/real-train.tsv and <out>/real-eval.tsv in `platewatch cut-lines` list format.
 """
 import argparse
@@ -39,13 +42,30 @@ def lines_of(row):
     return [plate]
 
 
+def read_corrections(path):
+    """(set, file) -> (the set's label, the corrected plate's lines), from benchmarks/label-corrections.csv,
+    whose `seen` column starts with the plate as printed, lines split by " / " ("59-C1 / 058.99: ...")."""
+    fixes = {}
+    if path:
+        with open(path, encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                lines = ["".join(c for c in p if c.isalnum()) for p in row["seen"].split(":")[0].split(" / ")]
+                if "".join(lines) != row["plate_text"]:
+                    sys.exit("real.py: %s: the `seen` column does not start with %s as printed" % (row["file"], row["plate_text"]))
+                fixes[(row["set"], row["file"])] = (row["label"], lines)
+    return fixes
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--real", required=True, help="../shared/data/real")
     ap.add_argument("--out", required=True)
     ap.add_argument("--split", required=True, help="split.csv to write")
     ap.add_argument("--per-province", type=int, default=200, help="most training crops per Chinese province character")
+    ap.add_argument("--corrections", help="benchmarks/label-corrections.csv: labels corrected by eye")
     args = ap.parse_args()
+    fixes = read_corrections(args.corrections)
+    applied = 0
     os.makedirs(args.out, exist_ok=True)
     counts = {}
     per_province = {}
@@ -63,7 +83,12 @@ def main():
                 for row in csv.DictReader(f):
                     which = part(name, row["file"])
                     split.writerow([name, row["file"], which])
-                    lines = lines_of(row)
+                    fix = fixes.get((name, row["file"]))
+                    if fix is not None and fix[0] != row["plate_text"].strip():
+                        sys.exit("real.py: %s/%s is labelled %s, but its correction is for %s: look at it again"
+                                 % (name, row["file"], row["plate_text"], fix[0]))
+                    lines = fix[1] if fix else lines_of(row)
+                    applied += fix is not None
                     if lines is None:
                         continue
                     if which == "train" and ord(lines[0][0]) > 0x2E80:
@@ -73,6 +98,9 @@ def main():
                     target = train if which == "train" else evaluation
                     target.write("%s\t%s\t1\n" % (os.path.abspath(os.path.join(folder, row["file"])), "|".join(lines)))
                     counts[(name, which)] = counts.get((name, which), 0) + 1
+    if applied != len(fixes):
+        sys.exit("real.py: %d of %d label corrections matched a crop: update %s to the sets" % (applied, len(fixes), args.corrections))
+    print("real.py: %d labels corrected by eye" % applied, file=sys.stderr)
     for (name, which), n in sorted(counts.items()):
         print("real.py: %s %s: %d crops" % (name, which, n), file=sys.stderr)
 
