@@ -113,7 +113,9 @@ public enum PlateGrammar {
     public static func normalise(_ text: String) -> String { PlateText.normalise(text) }
 
     /// Fits normalised lines (one per plate line, top first) to the best layout, or nil if none fits.
-    public static func match(lines: [String], regions: [PlateRegion] = [.vietnam, .china]) -> Match? {
+    /// - Parameter given: the picture was given as one plate (a crop), so a generic read need not mix letters
+    ///   and digits (`genericMatch(_:given:)`).
+    public static func match(lines: [String], regions: [PlateRegion] = [.vietnam, .china], given: Bool = false) -> Match? {
         let text = Array(lines.joined())
         let layouts = (lines.count == 2 ? twoLine : oneLine).filter { layout in
             layout.format == .chinese ? regions.contains(.china) : regions.contains(.vietnam)
@@ -136,7 +138,7 @@ public enum PlateGrammar {
         }
         // Where other countries' plates are expected, a read that fits none of the known layouts as it stands
         // is taken as it is rather than repaired into one.
-        if regions.contains(.generic), (best?.repairs ?? 1) > 0, let generic = genericMatch(text) { return generic }
+        if regions.contains(.generic), (best?.repairs ?? 1) > 0, let generic = genericMatch(text, given: given) { return generic }
         return best
     }
 
@@ -154,7 +156,10 @@ public enum PlateGrammar {
     /// Any country's plate, roughly: 4–8 Latin letters and digits with at least one of each. Read as is,
     /// unless it fits none of the fixed national layouts below as it stands and one of them with a single
     /// look-alike changed (`RK857A1` → `RK857AI`).
-    static func genericMatch(_ text: [Character]) -> Match? {
+    /// - Parameter given: the picture is known to be a plate, so letters alone (US vanity plates, `PRIVACY`)
+    ///   or digits alone (`34230`) are a plate too. In frames a read must mix them: signs and shop fronts
+    ///   are words or numbers.
+    static func genericMatch(_ text: [Character], given: Bool = false) -> Match? {
         guard (4...8).contains(text.count), text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return nil }
         let layouts = fixedNationalLayouts.filter { $0.count == text.count }
         var fixed = text, repairs = 0
@@ -163,7 +168,7 @@ public enum PlateGrammar {
             // Two layouts repairing one read differently: neither is trusted.
             if repaired.count >= 1, Set(repaired.map(\.text)).count == 1 { (fixed, repairs) = (repaired[0].text, 1) }
         }
-        guard fixed.contains(where: \.isLetter), fixed.contains(where: \.isNumber) else { return nil }
+        guard given || (fixed.contains(where: \.isLetter) && fixed.contains(where: \.isNumber)) else { return nil }
         return Match(plate: String(fixed), display: String(fixed), format: .generic, repairs: repairs)
     }
 

@@ -77,14 +77,14 @@ public final class PlateReader: @unchecked Sendable {
         func readEach(_ cuts: [[LineCutter.Line]]) {
             for lines in cuts where lines.allSatisfy({ $0.glyphHeight >= minimumGlyphHeight }) {
                 if found != nil, !tight { break }
-                var read = recognise(lines, with: latin)
+                var read = recognise(lines, with: latin, given: tight)
                 // A tight crop is one picture of one plate, with no later frames to vote: when its lines fit no
                 // plate they are read once more at 4/5 the size. Held-out crops: Vietnamese +1, Chinese +10 (wrong
                 // reads +1, +9). Not in frames, where the tracker has other frames: OCR per candidate p95 went
                 // from 12 to 21 ms there, over the 15 ms target.
-                if read == nil, tight { read = recognise(lines.map { $0.rescaled(by: 0.8) }, with: latin) }
+                if read == nil, tight { read = recognise(lines.map { $0.rescaled(by: 0.8) }, with: latin, given: true) }
                 if let fallback, (read.map(Self.confidence) ?? 0) < Self.unsure {
-                    let second = recognise(lines, with: fallback)
+                    let second = recognise(lines, with: fallback, given: tight)
                     read = [read, second].compactMap({ $0 }).max(by: { Self.confidence($0) < Self.confidence($1) })
                 }
                 guard let read else { continue }
@@ -121,14 +121,17 @@ public final class PlateReader: @unchecked Sendable {
     static func confidence(_ read: Recognised) -> Double { confidence(symbols: read.symbols, repairs: read.match.repairs) }
 
     /// One engine's read of the cut lines, fitted to the grammar; nil when it fits no plate.
-    private func recognise(_ lines: [LineCutter.Line], with engine: TesseractEngine) -> Recognised? {
+    /// - Parameter given: the lines come from a picture given as one plate (`PlateGrammar.match(given:)`).
+    private func recognise(_ lines: [LineCutter.Line], with engine: TesseractEngine, given: Bool) -> Recognised? {
         var symbolsPerLine: [[RecognizedSymbol]] = []
         for (index, line) in lines.enumerated() {
             let started = recordsLineTimes ? ThreadClock.now() : 0
             let only = PlateGrammar.alphabet(line: index, of: lines.count, regions: settings.regions)
             var symbols = engine.recognizeLine(line.image, only: only).filter { !isSeparator($0.text) }
             if recordsLineTimes { lineSeconds.append(Double(ThreadClock.now() - started) / 1e9) }
-            if let debugDirectory { writeDebug(line.image, read: symbols.map(\.text).joined(), to: debugDirectory) }
+            if let debugDirectory {
+                writeDebug(line.image, read: symbols.map(\.text).joined() + "-of\(line.characters)", to: debugDirectory)
+            }
             // An LSTM can read one glyph as two characters ('S' as "5S") or invent one in a gap (".345.678" as
             // "3456738"); the line's own blob count says how many characters are there. Two reads on one blob
             // keep the surer; a count that still differs drops the line, unless the blobs left unread are an
@@ -142,7 +145,7 @@ public final class PlateReader: @unchecked Sendable {
             symbolsPerLine.append(symbols)
         }
         let texts = symbolsPerLine.map { PlateGrammar.normalise($0.map(\.text).joined()) }
-        var match = PlateGrammar.match(lines: texts, regions: settings.regions)
+        var match = PlateGrammar.match(lines: texts, regions: settings.regions, given: given)
         var symbols = symbolsPerLine.flatMap { $0 }
         // A Hanzi read by a Latin-only engine becomes a letter or is dropped, so a Chinese plate can pass for a
         // military one. So can a repaired Vietnamese one: 云J·7Z701 reads as 51T-2701 after two repairs.

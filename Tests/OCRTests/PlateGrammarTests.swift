@@ -67,6 +67,15 @@ extension PlateGrammarTests {
         #expect(PlateGrammar.match(lines: ["桂A12345"], regions: [.vietnam]) == nil, "Chinese layouts off")
     }
 
+    @Test func aGivenPlateMayBeLettersOrDigitsAlone() {
+        let generic: [PlateRegion] = [.generic]
+        #expect(PlateGrammar.match(lines: ["PRIVACY"], regions: generic) == nil, "in a frame, a word is a sign")
+        #expect(PlateGrammar.match(lines: ["PRIVACY"], regions: generic, given: true)?.plate == "PRIVACY", "a US vanity plate")
+        #expect(PlateGrammar.match(lines: ["34230"], regions: generic, given: true)?.plate == "34230")
+        #expect(PlateGrammar.match(lines: ["34230"], regions: [.vietnam, .china], given: true) == nil, "only where generic plates are read")
+        #expect(PlateGrammar.match(lines: ["ABC"], regions: generic, given: true) == nil, "still 4 to 8 characters")
+    }
+
     @Test func genericReadsNearAFixedNationalLayoutAreRepaired() {
         let generic: [PlateRegion] = [.generic]
         #expect(PlateGrammar.match(lines: ["RK857A1"], regions: generic)?.plate == "RK857AI", "LLDDDLL: a letter's 1 is I")

@@ -113,6 +113,22 @@ import Vision
         #expect(reads.contains("RK828AG"), "read \(reads)")
     }
 
+    /// A US vanity plate (`mi585.png`, `SAMPL`): letters alone are a plate when the picture is given as
+    /// one (`read --crop`), not when the same picture is looked over as a frame.
+    @Test func aGivenCropOfLettersAloneIsAPlate() throws {
+        guard let real = Footage.realData else {
+            print("skipped: ../shared/data/real is absent; the US vanity plate is not read")
+            return
+        }
+        let path = real.appendingPathComponent("openalpr_seg_ocr_us_crops/images/mi585.png").path
+        let crop = try #require(try MediaReader(url: path, camera: "photo").next()).luma
+        var settings = OCRSettings()
+        settings.regions = [.generic]
+        let reader = try PlateReader(settings: settings)
+        #expect(reader.read(crop: crop, tight: true)?.plate == "SAMPL")
+        #expect(reader.read(crop: crop)?.plate != "SAMPL", "a located region's read must mix letters and digits")
+    }
+
     @Test func rejectsAFrameWithoutPlates() throws {
         let reader = try PlateReader()
         let flat = LumaImage(width: 320, height: 80, fill: 128)
