@@ -108,7 +108,7 @@ public final class PlateReader: @unchecked Sendable {
         }
         let confidence = Self.confidence(read)
         return PlateRead(plate: match.plate, display: match.display, format: match.format, confidence: confidence,
-                         box: box, candidates: alternatives(match: match, symbols: symbols, lines: texts.count, best: confidence),
+                         box: box, candidates: alternatives(match: match, symbols: symbols, lines: texts.count, best: confidence, given: tight),
                          lines: lines.count)
     }
 
@@ -346,8 +346,10 @@ public final class PlateReader: @unchecked Sendable {
         return (value * 1000).rounded() / 1000
     }
 
-    /// Top-N: the best read plus single-character swaps at the least sure positions that still fit a layout.
-    private func alternatives(match: PlateGrammar.Match, symbols: [RecognizedSymbol], lines: Int, best: Double) -> [PlateAlternative] {
+    /// Top-N: the best read plus single-character swaps at the least sure positions that still fit a layout,
+    /// by the grammar the read itself was fitted with (`given`: a crop given as one plate).
+    private func alternatives(match: PlateGrammar.Match, symbols: [RecognizedSymbol], lines: Int, best: Double,
+                              given: Bool) -> [PlateAlternative] {
         var result = [PlateAlternative(plate: match.plate, confidence: best)]
         let chars = Array(match.plate)
         guard symbols.count == chars.count else { return result }
@@ -361,7 +363,7 @@ public final class PlateReader: @unchecked Sendable {
                 swapped[i] = Character(alt)
                 let text = String(swapped)
                 let split = lines == 2 ? [String(text.prefix(topLength)), String(text.dropFirst(topLength))] : [text]
-                guard let m = PlateGrammar.match(lines: split, regions: settings.regions), m.plate != match.plate,
+                guard let m = PlateGrammar.match(lines: split, regions: settings.regions, given: given), m.plate != match.plate,
                       !result.contains(where: { $0.plate == m.plate }) else { continue }
                 result.append(PlateAlternative(plate: m.plate, confidence: (best * altConfidence * 1000).rounded() / 1000))
             }
