@@ -82,7 +82,7 @@ public final class PlateReader: @unchecked Sendable {
                 // plate they are read once more at 4/5 the size. Held-out crops: Vietnamese +1, Chinese +10 (wrong
                 // reads +1, +9). Not in frames, where the tracker has other frames: OCR per candidate p95 went
                 // from 12 to 21 ms there, over the 15 ms target.
-                if read == nil, tight { read = recognise(lines.map { $0.rescaled(by: 0.8) }, with: latin, given: true) }
+                if read == nil, tight { read = recognise(lines.map { $0.rescaled(by: 0.8) }, with: latin, given: tight) }
                 if let fallback, (read.map(Self.confidence) ?? 0) < Self.unsure {
                     let second = recognise(lines, with: fallback, given: tight)
                     read = [read, second].compactMap({ $0 }).max(by: { Self.confidence($0) < Self.confidence($1) })
