@@ -76,7 +76,7 @@ enum StillsBench {
             if isCrop {
                 plates = analyzer.readers.withReader { $0.read(crop: frame.luma, tight: true) }.map { [$0.plate] } ?? []
             } else {
-                plates = analyzer.analyse(frame).reads.map(\.plate)
+                plates = analyzer.analyse(frame, still: true).reads.map(\.plate)
                 _ = analyzer.finish()
             }
             let truth = Set(rows.map(\.plate).filter { !$0.isEmpty })

@@ -47,12 +47,21 @@ public struct LineCutter: Sendable {
         /// Median height of the line's glyphs in the picture it was cut from, in pixels.
         public var glyphHeight = 0
 
-        /// The line drawn `factor` times as large, its character spans with it.
-        public func rescaled(by factor: Double) -> Line {
+        /// The glyphs as cut (black on white, straightened, before scaling) and their blobs' spans there:
+        /// what `drawn(glyphHeight:)` draws from.
+        var ink = LumaImage(width: 1, height: 1, fill: 255)
+        var inkSpans: [(left: Int, right: Int)] = []
+        /// Median glyph height in `ink`.
+        var inkGlyphHeight = 1
+
+        /// The line drawn again from its cut glyphs with glyphs `target` pixels tall, its character spans with it.
+        public func drawn(glyphHeight target: Int) -> Line {
             var line = self
-            line.image = Resample.bilinear(image, width: max(1, Int(Double(image.width) * factor)),
-                                           height: max(1, Int(Double(image.height) * factor)))
-            line.characterSpans = characterSpans.map { (left: Int(Double($0.left) * factor), right: Int(Double($0.right) * factor)) }
+            let scale = Double(target) / Double(inkGlyphHeight)
+            let scaled = Resample.bilinear(ink, width: max(1, Int(Double(ink.width) * scale)), height: max(1, Int(Double(ink.height) * scale)))
+            let pad = target / 3
+            line.image = Resample.pad(scaled, by: pad, fill: 255)
+            line.characterSpans = inkSpans.map { (left: Int(Double($0.left) * scale) + pad, right: Int(Double($0.right) * scale) + pad) }
             return line
         }
     }
@@ -582,14 +591,14 @@ public struct LineCutter: Sendable {
         // where they were, and the spans below stay right once moved by the columns the shear added.
         let (upright, offset) = Self.deslanted(ink)
         ink = upright
-        let scale = Double(targetGlyphHeight) / Double(height)
-        let scaled = Resample.bilinear(ink, width: max(1, Int(Double(ink.width) * scale)), height: max(1, Int(Double(ink.height) * scale)))
-        let pad = targetGlyphHeight / 3
-        let spans = members.filter { $0.box.height * 2 >= height }.sorted { $0.box.x < $1.box.x }.map { c in
-            (left: Int(Double(c.box.x - x0 + offset) * scale) + pad, right: Int(Double(c.box.maxX - x0 + offset) * scale) + pad)
+        var line = Line(image: ink, glyphs: line.count, box: PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0),
+                        tilt: fit.b, glyphHeight: height)
+        line.ink = ink
+        line.inkGlyphHeight = height
+        line.inkSpans = members.filter { $0.box.height * 2 >= height }.sorted { $0.box.x < $1.box.x }.map { c in
+            (left: c.box.x - x0 + offset, right: c.box.maxX - x0 + offset)
         }
-        return Line(image: Resample.pad(scaled, by: pad, fill: 255), glyphs: line.count, characterSpans: spans,
-                    box: PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0), tilt: fit.b, glyphHeight: height)
+        return line.drawn(glyphHeight: targetGlyphHeight)
     }
 
     /// Italic glyphs (a plate photographed from the side, a slanted typeface) read badly: of the shears up

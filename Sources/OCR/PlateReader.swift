@@ -53,12 +53,13 @@ public final class PlateReader: @unchecked Sendable {
     public static let minimumGlyphHeight = 14
 
     /// Reads the plate inside `candidate` of a full frame; nil when nothing there fits a plate layout.
-    public func read(frame: LumaImage, candidate: PlateCandidate) -> PlateRead? {
+    /// - Parameter still: the frame is a photo, not one of a video's frames (`read(crop:still:)`).
+    public func read(frame: LumaImage, candidate: PlateCandidate, still: Bool = false) -> PlateRead? {
         if let debugDirectory {
             let b = candidate.box
             writeDebug(frame.cropped(to: b), read: "at-\(b.x),\(b.y),\(b.width)x\(b.height)", to: debugDirectory, kind: "candidate")
         }
-        guard var read = read(crop: frame.cropped(to: candidate.box), minimumGlyphHeight: Self.minimumGlyphHeight) else { return nil }
+        guard var read = read(crop: frame.cropped(to: candidate.box), still: still, minimumGlyphHeight: Self.minimumGlyphHeight) else { return nil }
         read.box = PixelRect(x: candidate.box.x + read.box.x, y: candidate.box.y + read.box.y,
                              width: read.box.width, height: read.box.height)
         return read
@@ -66,41 +67,14 @@ public final class PlateReader: @unchecked Sendable {
 
     /// Reads a picture that is already one plate. The result's box is relative to the crop.
     /// - Parameter tight: the crop is cut to the plate itself (dataset crops), not a located region with a margin.
+    /// - Parameter still: a region of a still photo: no later frame will read the plate again, so its reads
+    ///   vote as a tight crop's do (`voted`).
     /// - Parameter minimumGlyphHeight: a cut whose glyphs are shorter (crop pixels) is not read.
-    public func read(crop: LumaImage, tight: Bool = false, minimumGlyphHeight: Int = 0) -> PlateRead? {
-        // Every cut of a tight crop is read, with the main model, then with the fallback, which also reads
-        // what the main model read unsure and wins when it is surer; of the cuts' reads the longest plate wins,
-        // then the surest. A located region's second cut (the other polarity) is read only when the first
-        // reads nothing: the tracker has other frames, and OCR per candidate is the frame's budget. A tight
-        // crop none of the cuts read has one more, its last resort (`LineCutter.cuts(lastResort:)`).
-        var found: (lines: [LineCutter.Line], read: Recognised)?
-        func readEach(_ cuts: [[LineCutter.Line]]) {
-            for lines in cuts where lines.allSatisfy({ $0.glyphHeight >= minimumGlyphHeight }) {
-                if found != nil, !tight { break }
-                var read = recognise(lines, with: latin, given: tight)
-                // A tight crop is one picture of one plate, with no later frames to vote: when its lines fit no
-                // plate they are read once more at 4/5 the size. Held-out crops: Vietnamese +1, Chinese +10 (wrong
-                // reads +1, +9). Not in frames, where the tracker has other frames: OCR per candidate p95 went
-                // from 12 to 21 ms there, over the 15 ms target.
-                if read == nil, tight { read = recognise(lines.map { $0.rescaled(by: 0.8) }, with: latin, given: tight) }
-                if let fallback, (read.map(Self.confidence) ?? 0) < Self.unsure {
-                    let second = recognise(lines, with: fallback, given: tight)
-                    read = [read, second].compactMap({ $0 }).max(by: { Self.confidence($0) < Self.confidence($1) })
-                }
-                guard let read else { continue }
-                // A later cut that keeps a glyph the first lost at the frame (a 2-line plate's lower line read
-                // `6810` for `268.10`, which still fits the older 4-digit layout) reads the longer plate; of two
-                // as long, the surer (held-out Vietnamese crops +2: `044.11` read `04417` by the first cut).
-                if let earlier = found {
-                    let (a, b) = (earlier.read.match.plate.count, read.match.plate.count)
-                    if a > b || (a == b && Self.confidence(earlier.read) >= Self.confidence(read)) { continue }
-                }
-                found = (lines, read)
-            }
+    public func read(crop: LumaImage, tight: Bool = false, still: Bool = false, minimumGlyphHeight: Int = 0) -> PlateRead? {
+        let cuts = { (lastResort: Bool) in
+            self.cutter.cuts(in: crop, tight: tight, lastResort: lastResort).filter { $0.allSatisfy { $0.glyphHeight >= minimumGlyphHeight } }
         }
-        readEach(cutter.cuts(in: crop, tight: tight))
-        if found == nil, tight { readEach(cutter.cuts(in: crop, tight: true, lastResort: true)) }
-        guard let (lines, read) = found else { return nil }
+        guard let (lines, read) = tight || still ? voted(cuts, given: tight) : firstRead(cuts(false)) else { return nil }
         let (match, symbols, texts) = read
         let box = lines.dropFirst().reduce(lines[0].box) { acc, l in
             PixelRect(x: min(acc.x, l.box.x), y: min(acc.y, l.box.y), width: max(acc.maxX, l.box.maxX) - min(acc.x, l.box.x),
@@ -113,6 +87,90 @@ public final class PlateReader: @unchecked Sendable {
     }
 
     typealias Recognised = (match: PlateGrammar.Match, symbols: [RecognizedSymbol], texts: [String])
+    typealias LinesRead = (lines: [LineCutter.Line], read: Recognised)
+
+    /// A located region: the first cut that reads, with the main model, then with the fallback, which also
+    /// reads what the main model read unsure and wins when it is surer. The second cut (the other polarity)
+    /// is read only when the first reads nothing: the tracker has other frames, and OCR per candidate is the
+    /// frame's budget.
+    private func firstRead(_ cuts: [[LineCutter.Line]]) -> LinesRead? {
+        for lines in cuts {
+            var read = recognise(lines, with: latin, given: false)
+            if let fallback, (read.map(Self.confidence) ?? 0) < Self.unsure {
+                let second = recognise(lines, with: fallback, given: false)
+                read = [read, second].compactMap({ $0 }).max(by: { Self.confidence($0) < Self.confidence($1) })
+            }
+            if let read { return (lines, read) }
+        }
+        return nil
+    }
+
+    /// Glyph heights a line is drawn at when its reads vote (`voted`).
+    var votingGlyphHeights: [Int] { (0..<5).map { cutter.targetGlyphHeight - 2 * $0 } }
+
+    /// A picture with no later frames to vote (a tight crop, a still photo): every cut's lines are drawn
+    /// at five glyph heights (28 to 20 px) and read, the fallback reads each cut the main model read
+    /// unsure, and the plate most reads agree on wins; of as many, the longer (a cut that keeps a glyph
+    /// another lost at the frame), then the surer. A first cut read alike at every height settles it.
+    /// A tight crop no cut reads has one more cut, its last resort (`LineCutter.cuts(lastResort:)`).
+    ///
+    /// Held-out crops against one read per cut at 28 px (and at 22 px where that fits no plate), the
+    /// longest then surest winning: Vietnamese 169 → 174 (wrong reads 34 → 32), Chinese 246 → 260
+    /// (66 → 59), US 22 → 26 (31 → 28); still photos, EU 69 → 72 (23 → 24), parking 32 → 34. It costs
+    /// time: Vietnamese crops 65 → 101 ms, EU photos 20 → 69 ms each. Three heights (28, 24, 20): 172
+    /// and 256 crops; every cut read at every height: 174 and 262, at up to a third more time. Lines
+    /// drawn again from their cut glyphs, not resampled from the 28 px drawing: 171 and 252 with
+    /// resampling. Not in video frames, where the tracker votes over frames and OCR per candidate is the
+    /// frame's budget.
+    private func voted(_ cuts: (_ lastResort: Bool) -> [[LineCutter.Line]], given: Bool) -> LinesRead? {
+        let heights = votingGlyphHeights
+        var reads: [LinesRead] = []
+        for lastResort in [false, true] where reads.isEmpty && (given || !lastResort) {
+            let cuts = cuts(lastResort)
+            var votes: [String: Int] = [:]
+            var left = cuts.count * (heights.count + (fallback == nil ? 0 : 1))
+            /// Counts a read; true once no reads left could change the winner.
+            func count(_ read: Recognised?, on lines: [LineCutter.Line]) -> Bool {
+                left -= 1
+                if let read {
+                    reads.append((lines, read))
+                    votes[read.match.plate, default: 0] += 1
+                }
+                let tally = votes.values.sorted(by: >)
+                return (tally.first ?? 0) > (tally.dropFirst().first ?? 0) + left
+            }
+            reading: for (index, lines) in cuts.enumerated() {
+                var surest = 0.0
+                for height in heights {
+                    let drawn = height == cutter.targetGlyphHeight ? lines : lines.map { $0.drawn(glyphHeight: height) }
+                    let read = recognise(drawn, with: latin, given: given)
+                    surest = max(surest, read.map(Self.confidence) ?? 0)
+                    if count(read, on: drawn) { break reading }
+                }
+                if index == 0, votes.count == 1, reads.count == heights.count { break }
+                guard let fallback else { continue }
+                if count(surest < Self.unsure ? recognise(lines, with: fallback, given: given) : nil, on: lines) { break }
+            }
+        }
+        return Self.majority(reads.map { ($0.read.match.plate, Self.confidence($0.read)) }).map { reads[$0] }
+    }
+
+    /// Which of `reads` wins a vote: the surest read of the plate most of them agree on; of plates read as
+    /// often, the longer, then the one read surest (then the first in order, so the vote is repeatable).
+    public static func majority(_ reads: [(plate: String, confidence: Double)]) -> Int? {
+        var votes: [String: (count: Int, surest: Int)] = [:]
+        for (i, read) in reads.enumerated() {
+            let sofar = votes[read.plate]
+            votes[read.plate] = ((sofar?.count ?? 0) + 1,
+                                 sofar.map { reads[$0.surest].confidence >= read.confidence ? $0.surest : i } ?? i)
+        }
+        return votes.values.max { a, b in
+            let (pa, pb) = (reads[a.surest], reads[b.surest])
+            if a.count != b.count { return a.count < b.count }
+            if pa.plate.count != pb.plate.count { return pa.plate.count < pb.plate.count }
+            return pa.confidence != pb.confidence ? pa.confidence < pb.confidence : a.surest > b.surest
+        }?.surest
+    }
 
     /// Below this confidence the fallback model (`ocr.fallback_model`) reads the lines too, and the surer
     /// read is kept.

@@ -17,7 +17,7 @@ public struct FileReadout: Sendable, Codable {
     public var plates: [Plate]
     public var ms: Double
 
-    /// Reads every frame of `path`. A still gives each plate found in it; a video gives one plate per
+    /// Reads every frame of `path`. A still gives each plate found in it, each read by vote; a video gives one plate per
     /// tracked vehicle (frame reads voted together as in `run`, at least one agreeing read).
     /// The analyser can be reused for the next file (its engines take ~100 ms to load).
     /// - Parameter crop: each picture is one plate cut to its text (as the crop datasets are): it is read
@@ -29,13 +29,16 @@ public struct FileReadout: Sendable, Codable {
         var plates: [Plate] = []
         var frames = 0
         var singleFrameReads: [PlateRead] = []
-        while let frame = try reader.next() {
+        // One frame ahead: a file of one picture is a still, whose reads vote (`PlateReader.read(frame:candidate:still:)`).
+        var next = try reader.next()
+        while let frame = next {
             frames += 1
             if crop {
                 singleFrameReads = analyzer.readers.withReader { $0.read(crop: frame.luma, tight: true) }.map { [$0] } ?? []
                 break
             }
-            let result = analyzer.analyse(frame)
+            next = try reader.next()
+            let result = analyzer.analyse(frame, still: frames == 1 && next == nil)
             if frames == 1 { singleFrameReads = result.reads }
             plates += result.passages.map(Plate.init)
         }

@@ -68,7 +68,8 @@ public final class FrameAnalyzer {
         self.init(readers: try PlateReaderPool(size: 1, settings: ocr), tracking: tracking, locator: locator)
     }
 
-    public func analyse(_ frame: Frame) -> FrameAnalysis {
+    /// - Parameter still: the frame is a photo, with no other frames to vote (`PlateReader.read(frame:candidate:still:)`).
+    public func analyse(_ frame: Frame, still: Bool = false) -> FrameAnalysis {
         framesAnalysed += 1
         var result = FrameAnalysis()
         var clock = ThreadClock.now()
@@ -89,7 +90,7 @@ public final class FrameAnalyzer {
                 continue
             }
             result.ocrAttempts += 1
-            let attempt = readers.withReader { $0.read(frame: frame.luma, candidate: candidate) }
+            let attempt = readers.withReader { $0.read(frame: frame.luma, candidate: candidate, still: still) }
             lap(\.ocr)
             guard var read = attempt else {
                 ocrRejections.increment()

@@ -145,17 +145,24 @@ import Vision
         #expect(line.characterSpans.count == 6, "the frame's side, freed from its corner, is not drawn on the line")
     }
 
-    @Test func aRescaledLineKeepsItsSpansOnItsGlyphs() throws {
+    @Test func aLineDrawnAgainKeepsItsSpansOnItsGlyphs() throws {
         var image = LumaImage(width: 150, height: 50, fill: 220)
         for k in 0..<7 { drawGlyph(&image, left: 8 + k * 19) }
-        let line = try #require(LineCutter().lines(in: image).first)
-        let small = line.rescaled(by: 0.8)
-        #expect(small.image.width == Int(Double(line.image.width) * 0.8) && small.image.height == Int(Double(line.image.height) * 0.8))
+        let cutter = LineCutter()
+        let line = try #require(cutter.lines(in: image).first)
+        // Drawn at the cutter's own height, the line is the one it cut, pixel for pixel.
+        let same = line.drawn(glyphHeight: cutter.targetGlyphHeight)
+        #expect(same.image.pixels == line.image.pixels && same.image.width == line.image.width)
+        #expect(same.characterSpans.map(\.left) == line.characterSpans.map(\.left))
+        let small = line.drawn(glyphHeight: 20)
         #expect(small.characters == 7)
-        for (a, b) in zip(line.characterSpans, small.characterSpans) {
-            #expect(b.left == Int(Double(a.left) * 0.8) && b.right == Int(Double(a.right) * 0.8))
+        // The glyphs are 20 px tall: the inked rows, less the padding of a third of the height each way.
+        let inkedRows = (0..<small.image.height).filter { y in (0..<small.image.width).contains { small.image[$0, y] < 128 } }
+        #expect(abs(inkedRows.count - 20) <= 2, "inked rows \(inkedRows.count)")
+        #expect(small.image.width < line.image.width)
+        for span in small.characterSpans {
             // The glyph is still where its span says: ink in the span's middle column.
-            let column = (b.left + b.right) / 2
+            let column = (span.left + span.right) / 2
             #expect((0..<small.image.height).contains { small.image[column, $0] < 128 })
         }
     }
