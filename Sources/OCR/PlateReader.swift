@@ -117,7 +117,7 @@ public final class PlateReader: @unchecked Sendable {
     /// Held-out crops against one read per cut at 28 px (and at 22 px where that fits no plate), the
     /// longest then surest winning: Vietnamese 169 → 174 (wrong reads 34 → 32), Chinese 246 → 260
     /// (66 → 59), US 22 → 26 (31 → 28); still photos, EU 69 → 72 (23 → 24), parking 32 → 34. It costs
-    /// time: Vietnamese crops 65 → 101 ms, EU photos 20 → 69 ms each. Three heights (28, 24, 20): 172
+    /// time: Vietnamese crops about 65 → 100 ms, EU photos 20 → 70 ms each. Three heights (28, 24, 20): 172
     /// and 256 crops; every cut read at every height: 174 and 262, at up to a third more time. Lines
     /// drawn again from their cut glyphs, not resampled from the 28 px drawing: 171 and 252 with
     /// resampling. Not in video frames, where the tracker votes over frames and OCR per candidate is the
@@ -129,7 +129,7 @@ public final class PlateReader: @unchecked Sendable {
             let cuts = cuts(lastResort)
             var votes: [String: Int] = [:]
             var left = cuts.count * (heights.count + (fallback == nil ? 0 : 1))
-            /// Counts a read; true once no reads left could change the winner.
+            // Counts a read; true once no reads left could change the winner.
             func count(_ read: Recognised?, on lines: [LineCutter.Line]) -> Bool {
                 left -= 1
                 if let read {

@@ -17,8 +17,9 @@ public struct FileReadout: Sendable, Codable {
     public var plates: [Plate]
     public var ms: Double
 
-    /// Reads every frame of `path`. A still gives each plate found in it, each read by vote; a video gives one plate per
-    /// tracked vehicle (frame reads voted together as in `run`, at least one agreeing read).
+    /// Reads every frame of `path`. A still gives each plate found in it, each read by vote over the sizes its
+    /// lines are drawn at; a video gives one plate per tracked vehicle (frame reads voted together as in `run`,
+    /// at least one agreeing read).
     /// The analyser can be reused for the next file (its engines take ~100 ms to load).
     /// - Parameter crop: each picture is one plate cut to its text (as the crop datasets are): it is read
     ///   whole, without looking for plates in it.
