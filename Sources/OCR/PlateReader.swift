@@ -127,16 +127,12 @@ public final class PlateReader: @unchecked Sendable {
         var reads: [LinesRead] = []
         for lastResort in [false, true] where reads.isEmpty && (given || !lastResort) {
             let cuts = cuts(lastResort)
-            var votes: [String: Int] = [:]
             var left = cuts.count * (heights.count + (fallback == nil ? 0 : 1))
             // Counts a read; true once no reads left could change the winner.
             func count(_ read: Recognised?, on lines: [LineCutter.Line]) -> Bool {
                 left -= 1
-                if let read {
-                    reads.append((lines, read))
-                    votes[read.match.plate, default: 0] += 1
-                }
-                let tally = votes.values.sorted(by: >)
+                if let read { reads.append((lines, read)) }
+                let tally = Dictionary(grouping: reads, by: { $0.read.match.plate }).values.map(\.count).sorted(by: >)
                 return (tally.first ?? 0) > (tally.dropFirst().first ?? 0) + left
             }
             reading: for (index, lines) in cuts.enumerated() {
@@ -147,7 +143,7 @@ public final class PlateReader: @unchecked Sendable {
                     surest = max(surest, read.map(Self.confidence) ?? 0)
                     if count(read, on: drawn) { break reading }
                 }
-                if index == 0, votes.count == 1, reads.count == heights.count { break }
+                if index == 0, reads.count == heights.count, Set(reads.map(\.read.match.plate)).count == 1 { break }
                 guard let fallback else { continue }
                 if count(surest < Self.unsure ? recognise(lines, with: fallback, given: given) : nil, on: lines) { break }
             }

@@ -93,6 +93,17 @@ import Vision
         return PlateLocator(settings: .init(closeUp: closeUp)).locate(in: frame).compactMap { reader.read(frame: frame, candidate: $0)?.plate }
     }
 
+    /// A crop of the held-out part of a `../shared/data/real` crop set (`models/train/split.csv`); nil (with a
+    /// message) where that folder is absent.
+    func heldOutCrop(_ set: String, _ file: String) throws -> LumaImage? {
+        guard Footage.realData != nil else {
+            print("skipped: ../shared/data/real is absent; \(set)/\(file) is not read")
+            return nil
+        }
+        let row = try #require(try Footage.realCrops(set).first { $0.file.lastPathComponent == file }, "\(file) is in the held-out part")
+        return try #require(try MediaReader(url: row.file.path, camera: file).next()).luma
+    }
+
     /// A motorbike plate a metre from the camera in a real parking-lot frame (1080p, plate 345×253 px).
     @Test func readsARealCloseUpPlate() throws {
         guard let reads = try realPhotoReads("vn_mrzaizai2k_parking_frames/images/clip3.2_new_0.jpg", closeUp: true) else { return }
@@ -116,12 +127,7 @@ import Vision
     /// A US vanity plate (`mi585.png`, `SAMPL`): letters alone are a plate when the picture is given as
     /// one (`read --crop`), not when the same picture is looked over as a frame.
     @Test func aGivenCropOfLettersAloneIsAPlate() throws {
-        guard let real = Footage.realData else {
-            print("skipped: ../shared/data/real is absent; the US vanity plate is not read")
-            return
-        }
-        let path = real.appendingPathComponent("openalpr_seg_ocr_us_crops/images/mi585.png").path
-        let crop = try #require(try MediaReader(url: path, camera: "photo").next()).luma
+        guard let crop = try heldOutCrop("openalpr_seg_ocr_us_crops", "mi585.png") else { return }
         var settings = OCRSettings()
         settings.regions = [.generic]
         let reader = try PlateReader(settings: settings)
@@ -142,15 +148,10 @@ import Vision
     /// Held-out crops that one read at 28 px misread (`59C147818`, `川M90621`) and the vote over their
     /// reads at five heights reads right.
     @Test func aGivenCropIsReadByVote() throws {
-        guard Footage.realData != nil else {
-            print("skipped: ../shared/data/real is absent; the voted crops are not read")
-            return
-        }
         let reader = try PlateReader()
         for (set, file, plate) in [("vn_vitocolerole_plate_crops", "5xemay2106.jpg", "59C142818"), ("cn_lprnet_plate_crops", "lprnet_0002.jpg", "川X90621")] {
-            let row = try #require(try Footage.realCrops(set).first { $0.file.lastPathComponent == file })
-            let image = try #require(try MediaReader(url: row.file.path, camera: file).next())
-            #expect(reader.read(crop: image.luma, tight: true)?.plate == plate, "\(file)")
+            guard let crop = try heldOutCrop(set, file) else { return }
+            #expect(reader.read(crop: crop, tight: true)?.plate == plate, "\(file)")
         }
     }
 
