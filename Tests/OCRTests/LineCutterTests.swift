@@ -187,6 +187,18 @@ import Vision
         #expect(LineCutter().cuts(in: image).count == 1, "light plate, dark glyphs: no doubt, one cut")
     }
 
+    /// A plate a dataset squeezed into its fixed crop size (LPRNet's 94×24): glyphs 28 px wide and 24 tall.
+    @Test func aTightCropsGlyphsMayBeWiderThanTall() {
+        var image = LumaImage(width: 260, height: 44, fill: 220)
+        for k in 0..<7 {
+            let left = 8 + k * 35
+            for y in 10..<34 { for x in left..<left + 28 where y < 13 || y >= 31 || x < left + 3 || x >= left + 25 { image[x, y] = 30 } }
+        }
+        let cuts = LineCutter().cuts(in: image, tight: true)
+        #expect(!cuts.isEmpty && cuts.allSatisfy { $0.reduce(0) { $0 + $1.glyphs } == 7 }, "cut as a tight crop: \(cuts.map { $0.map(\.glyphs) })")
+        #expect(LineCutter().cuts(in: image).isEmpty, "a located region keeps the plate's shape: no glyph is that wide")
+    }
+
     @Test func aCropCutInsideThePlateHasOneGlobalCut() {
         var image = LumaImage(width: 150, height: 50, fill: 220)
         for k in 0..<7 { drawGlyph(&image, left: 8 + k * 19) }
