@@ -199,6 +199,23 @@ import Vision
         #expect(LineCutter().cuts(in: image).isEmpty, "a located region keeps the plate's shape: no glyph is that wide")
     }
 
+    /// The plate's artwork joined to a glyph from above (a US state's drawing): the glyph choice
+    /// loses that glyph, the band the line runs along keeps it and is cut first.
+    @Test func aGlyphJoinedToArtworkIsDrawnWithTheBand() throws {
+        var image = LumaImage(width: 150, height: 70, fill: 220)
+        for k in 0..<7 {
+            let left = 8 + k * 19
+            for y in 30..<60 { for x in left..<left + 11 where y < 33 || y >= 57 || x < left + 3 || x >= left + 8 { image[x, y] = 30 } }
+        }
+        // A drawing above the line, joined to the fourth glyph by a stroke: the blob is half as tall again as a glyph.
+        for y in 4..<10 { for x in 50..<90 { image[x, y] = 30 } }
+        for y in 10..<30 { for x in 68..<71 { image[x, y] = 30 } }
+        let cuts = LineCutter().cuts(in: image, tight: true)
+        let first = try #require(cuts.first?.first)
+        #expect(first.characters == 7, "the band keeps the joined glyph: \(cuts.map { $0.map(\.characters) })")
+        #expect(cuts.count >= 2 && cuts[1].reduce(0) { $0 + $1.characters } == 6, "the glyph choice drops it: \(cuts.map { $0.map(\.characters) })")
+    }
+
     @Test func aCropCutInsideThePlateHasOneGlobalCut() {
         var image = LumaImage(width: 150, height: 50, fill: 220)
         for k in 0..<7 { drawGlyph(&image, left: 8 + k * 19) }
