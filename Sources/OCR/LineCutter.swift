@@ -95,7 +95,8 @@ public struct LineCutter: Sendable {
     ///   leftover corners make this cut the worse one where the first fits (held-out Vietnamese crops:
     ///   121 plates as the only cut against 129 for the rim's), so it comes second.
     ///
-    /// A tight crop whose rows tilt has a third cut, levelled by that tilt.
+    /// A tight crop whose rows tilt has a third cut, levelled by that tilt. Before them all may come the first
+    /// cut's lines drawn as the bands they run along (`renderBand`), where those hold more characters.
     ///
     /// - Parameter lastResort: instead, the one cut for a tight crop none of those read: thin printed lines
     ///   cleared first (`removeThinStrokes`). Read only then: where another cut reads, its read and this
@@ -311,7 +312,9 @@ public struct LineCutter: Sendable {
             }
         }
         // Drawn once, from whichever labelling won: freeing glyphs changes the mask, not a labelling made before.
-        let lines = drawn.lines.map { drawsBand ? renderBand($0, mask: mask) : render($0, extras: drawn.extras, labeling: drawn.labeling) }
+        let lines = drawn.lines.map {
+            drawsBand ? renderBand($0, mask: mask) : render($0, extras: drawn.extras, labeling: drawn.labeling)
+        }
         return (lines, lines.max { $0.glyphs < $1.glyphs })
     }
 
@@ -648,9 +651,13 @@ public struct LineCutter: Sendable {
         var band = LumaImage(width: x1 - x0, height: bandHeight, fill: 0)
         for x in x0..<x1 {
             let top = Int((fit.a + fit.b * Double(x) - half).rounded())
-            for dy in 0..<bandHeight where top + dy >= 0 && top + dy < mask.height && mask[x, top + dy] != 0 { band[x - x0, dy] = 255 }
+            for dy in 0..<bandHeight where top + dy >= 0 && top + dy < mask.height && mask[x, top + dy] != 0 {
+                band[x - x0, dy] = 255
+            }
         }
-        for x in 0..<band.width where (0..<bandHeight).allSatisfy({ band[x, $0] != 0 }) { for y in 0..<bandHeight { band[x, y] = 0 } }
+        for x in 0..<band.width where (0..<bandHeight).allSatisfy({ band[x, $0] != 0 }) {
+            for y in 0..<bandHeight { band[x, y] = 0 }
+        }
         let labeling = ComponentLabeling(band)
         var ink = LumaImage(width: band.width, height: bandHeight, fill: 255)
         var spans: [(left: Int, right: Int)] = []

@@ -160,8 +160,8 @@ public final class PlateReader: @unchecked Sendable {
     /// with as many, the longer, then the one read surest (then the first in order, so the vote is repeatable).
     public static func majority(_ reads: [(plate: String, confidence: Double)]) -> Int? {
         var surest: [String: Int] = [:]
-        for (i, read) in reads.enumerated() where surest[read.plate].map({ reads[$0].confidence < read.confidence }) ?? true {
-            surest[read.plate] = i
+        for (i, read) in reads.enumerated() {
+            if surest[read.plate].map({ reads[$0].confidence < read.confidence }) ?? true { surest[read.plate] = i }
         }
         let tally = votes(reads.map(\.plate))
         return surest.map { (count: tally[$0.key]!, surest: $0.value) }.max { a, b in

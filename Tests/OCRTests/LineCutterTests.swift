@@ -192,10 +192,13 @@ import Vision
         var image = LumaImage(width: 260, height: 44, fill: 220)
         for k in 0..<7 {
             let left = 8 + k * 35
-            for y in 10..<34 { for x in left..<left + 28 where y < 13 || y >= 31 || x < left + 3 || x >= left + 25 { image[x, y] = 30 } }
+            for y in 10..<34 {
+                for x in left..<left + 28 where y < 13 || y >= 31 || x < left + 3 || x >= left + 25 { image[x, y] = 30 }
+            }
         }
         let cuts = LineCutter().cuts(in: image, tight: true)
-        #expect(!cuts.isEmpty && cuts.allSatisfy { $0.reduce(0) { $0 + $1.glyphs } == 7 }, "cut as a tight crop: \(cuts.map { $0.map(\.glyphs) })")
+        #expect(!cuts.isEmpty && cuts.allSatisfy { $0.reduce(0) { $0 + $1.glyphs } == 7 },
+                "cut as a tight crop: \(cuts.map { $0.map(\.glyphs) })")
         #expect(LineCutter().cuts(in: image).isEmpty, "a located region keeps the plate's shape: no glyph is that wide")
     }
 
@@ -205,7 +208,9 @@ import Vision
         var image = LumaImage(width: 150, height: 70, fill: 220)
         for k in 0..<7 {
             let left = 8 + k * 19
-            for y in 30..<60 { for x in left..<left + 11 where y < 33 || y >= 57 || x < left + 3 || x >= left + 8 { image[x, y] = 30 } }
+            for y in 30..<60 {
+                for x in left..<left + 11 where y < 33 || y >= 57 || x < left + 3 || x >= left + 8 { image[x, y] = 30 }
+            }
         }
         // A drawing above the line, joined to the fourth glyph by a stroke: the blob is half as tall again as a glyph.
         for y in 4..<10 { for x in 50..<90 { image[x, y] = 30 } }
@@ -213,7 +218,8 @@ import Vision
         let cuts = LineCutter().cuts(in: image, tight: true)
         let first = try #require(cuts.first?.first)
         #expect(first.characters == 7, "the band keeps the joined glyph: \(cuts.map { $0.map(\.characters) })")
-        #expect(cuts.count >= 2 && cuts[1].reduce(0) { $0 + $1.characters } == 6, "the glyph choice drops it: \(cuts.map { $0.map(\.characters) })")
+        #expect(cuts.count >= 2 && cuts[1].reduce(0) { $0 + $1.characters } == 6,
+                "the glyph choice drops it: \(cuts.map { $0.map(\.characters) })")
     }
 
     @Test func aCropCutInsideThePlateHasOneGlobalCut() {

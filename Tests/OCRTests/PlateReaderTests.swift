@@ -145,7 +145,8 @@ import Vision
         #expect(PlateReader.majority([("AB1234", 0.8), ("AB1284", 0.8)]) == 0, "a tie all through: the first read")
         #expect(PlateReader.majority([("435GK", 0.99), ("1435GK", 0.9), ("435GK", 0.98)]) == 1,
                 "reads less the first or last character vote for the longer plate too")
-        #expect(PlateReader.votes(["435GK", "1435GK", "435GK", "35GK", "1435G", "2435GK"]) == ["435GK": 3, "1435GK": 4, "35GK": 1, "1435G": 1, "2435GK": 3])
+        #expect(PlateReader.votes(["435GK", "1435GK", "435GK", "35GK", "1435G", "2435GK"])
+                == ["435GK": 3, "1435GK": 4, "35GK": 1, "1435G": 1, "2435GK": 3])
     }
 
     /// Held-out crops that one read at 28 px misread (`59C147818`, `川M90621`) and the vote over their
