@@ -352,13 +352,9 @@ public struct LineCutter: Sendable {
     func detachEndGlyphs(_ mask: inout LumaImage, lines: [[Component]]) -> Bool {
         var changed = false
         for line in lines where line.count >= 2 {
-            let sorted = line.sorted { $0.box.x < $1.box.x }
-            let fit = centreLine(sorted)
-            let height = sorted.map(\.box.height).sorted()[sorted.count / 2]
-            let width = sorted.map(\.box.width).sorted()[sorted.count / 2]
-            let gaps = zip(sorted, sorted.dropFirst()).map { max(0, $1.box.x - $0.box.maxX) }.sorted()
-            let reach = gaps[gaps.count / 2] + width * 3 / 2
-            let half = Double(height) * 0.6
+            let measured = measures(line)
+            let (sorted, fit, half) = (measured.glyphs, measured.fit, measured.halfBand)
+            let reach = measured.gap + measured.width * 3 / 2
             let windows = [max(0, sorted[0].box.x - reach)..<max(0, sorted[0].box.x - 1),
                            min(mask.width, sorted[sorted.count - 1].box.maxX + 1)..<min(mask.width, sorted[sorted.count - 1].box.maxX + reach)]
             func band(_ x: Int) -> ClosedRange<Int>? {
@@ -540,6 +536,25 @@ public struct LineCutter: Sendable {
         return lines.filter { $0.count >= 2 }
     }
 
+    /// A line's glyphs left to right, with what freeing its end glyphs and drawing its band both measure.
+    struct Measures {
+        var glyphs: [Component]
+        var fit: (a: Double, b: Double)
+        /// Median glyph height and width, median gap between neighbours (0 for one glyph).
+        var height: Int, width: Int, gap: Int
+        /// Half the height of the band the glyphs run along: a glyph is a tenth shorter than it at each end.
+        var halfBand: Double { Double(height) * 0.6 }
+    }
+
+    private func measures(_ line: [Component]) -> Measures {
+        let sorted = line.sorted { $0.box.x < $1.box.x }
+        let gaps = zip(sorted, sorted.dropFirst()).map { max(0, $1.box.x - $0.box.maxX) }.sorted()
+        return Measures(glyphs: sorted, fit: centreLine(sorted),
+                        height: sorted.map(\.box.height).sorted()[sorted.count / 2],
+                        width: sorted.map(\.box.width).sorted()[sorted.count / 2],
+                        gap: gaps.isEmpty ? 0 : gaps[gaps.count / 2])
+    }
+
     /// Least-squares centre line of a line's glyphs: y = a + b·x. b is the tilt the render removes.
     private func centreLine(_ line: [Component]) -> (a: Double, b: Double) {
         let xs = line.map { Double($0.box.x) + Double($0.box.width) / 2 }
@@ -638,14 +653,11 @@ public struct LineCutter: Sendable {
     /// glyph is a tenth shorter than the band at each end) and are cleared, as are specks. Blobs as wide as
     /// two glyphs count as two characters, so the blob check of the read (`PlateReader.onePerBlob`) holds.
     private func renderBand(_ line: [Component], mask: LumaImage) -> Line {
-        let sorted = line.sorted { $0.box.x < $1.box.x }
-        let fit = centreLine(sorted)
-        let height = sorted.map(\.box.height).sorted()[sorted.count / 2]
-        let width = sorted.map(\.box.width).sorted()[sorted.count / 2]
-        let gaps = zip(sorted, sorted.dropFirst()).map { max(0, $1.box.x - $0.box.maxX) }.sorted()
-        let reach = (gaps.isEmpty ? 0 : gaps[gaps.count / 2]) + width
+        let measured = measures(line)
+        let (sorted, fit, half) = (measured.glyphs, measured.fit, measured.halfBand)
+        let (height, width) = (measured.height, measured.width)
+        let reach = measured.gap + width
         let x0 = max(0, sorted[0].box.x - reach), x1 = min(mask.width, sorted[sorted.count - 1].box.maxX + reach)
-        let half = Double(height) * 0.6
         let bandHeight = Int((2 * half).rounded(.up)) + 1
         // Ink as 255, as in the mask, until it is drawn black on white at the end.
         var band = LumaImage(width: x1 - x0, height: bandHeight, fill: 0)
