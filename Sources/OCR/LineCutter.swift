@@ -689,9 +689,9 @@ public struct LineCutter: Sendable {
             let n = max(1, Int((Double(right - left) / Double(width)).rounded()))
             for k in 0..<n { spans.append((left + (right - left) * k / n, left + (right - left) * (k + 1) / n)) }
         }
-        let y0 = sorted.map(\.box.y).min()!, y1 = sorted.map(\.box.maxY).max()!
-        var drawn = Line(image: ink, glyphs: line.count, box: PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0),
-                         tilt: fit.b, glyphHeight: height)
+        let glyphs = box(of: sorted)
+        let lineBox = PixelRect(x: x0, y: glyphs.y, width: x1 - x0, height: glyphs.height)
+        var drawn = Line(image: ink, glyphs: line.count, box: lineBox, tilt: fit.b, glyphHeight: height)
         drawn.ink = ink
         drawn.inkGlyphHeight = height
         drawn.inkSpans = spans.sorted { $0.left < $1.left }

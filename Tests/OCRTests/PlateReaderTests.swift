@@ -100,7 +100,8 @@ import Vision
             print("skipped: ../shared/data/real is absent; \(set)/\(file) is not read")
             return nil
         }
-        let row = try #require(try Footage.realCrops(set).first { $0.file.lastPathComponent == file }, "\(file) is in the held-out part")
+        let row = try #require(try Footage.realCrops(set).first { $0.file.lastPathComponent == file },
+                               "\(file) is in the held-out part")
         return try #require(try MediaReader(url: row.file.path, camera: file).next()).luma
     }
 
