@@ -177,6 +177,17 @@ public struct LineCutter: Sendable {
         if abs(slope) >= 0.035 {
             cuts.append(cut(Resample.rotated(Resample.pad(source, by: pad, fill: background), radians: -atan(slope)), padding: pad).lines)
         }
+        // The padded crop's middle reaches nearer its top and bottom than the plate's own middle does, into
+        // the frame rows of a crop cut around its frame: where that moves the threshold, the plate's text
+        // and background are split at the plate's own, in one more cut before the local one (`lprnet_0426`'s
+        // white glyphs on a light plate: the frame's dark pulled the threshold below the background).
+        // Held-out crops: Chinese 265 → 270, Vietnamese 179 → 181, US 31 unchanged; the threshold from the
+        // plate's middle for the first cut instead: 262, 181, 28. Shifts over 0, 16 and 24 grey levels:
+        // 272/180/29, 267/181/31, 267/181/31.
+        let plate = PixelRect(x: pad, y: pad, width: source.width, height: source.height)
+        if abs(Int(otsuThreshold(padded, region: Self.centre(of: padded))) - Int(t)) > Self.frameThresholdShift {
+            cuts.append(deskewed(padded, plate: plate).lines)
+        }
         // Last, a cut binarised against each pixel's neighbourhood: one threshold for the whole crop loses the
         // half of a plate in shadow or glare, and the small Chinese crops are lit unevenly along their tilt
         // (held-out crops: Chinese 213 → 242, Vietnamese 154 → 161, US 17 → 21; wrong reads 55 → 62, 35 → 40,
@@ -209,6 +220,9 @@ public struct LineCutter: Sendable {
     /// 149 → 65 ms a crop on the Intel machine, 161 → 162 plates read; 260: 159 plates in 74 ms; 140: 160;
     /// 100: 155. The reader draws each line at `targetGlyphHeight` whatever the size it was cut at.
     static let largestCutHeight = 200
+
+    /// Grey levels the frame rows may move a tight crop's threshold before the plate's own is cut too.
+    static let frameThresholdShift = 8
 
     /// How far from half the centre's dark share may be for the polarity guess to count as doubtful.
     static let doubtfulShare = 0.2
@@ -244,16 +258,24 @@ public struct LineCutter: Sendable {
 
     /// The middle two thirds each way, where a crop is plate whatever its edges cut through.
     static func centre(of image: LumaImage) -> PixelRect {
-        PixelRect(x: image.width / 6, y: image.height / 6, width: image.width * 2 / 3, height: image.height * 2 / 3)
+        centre(of: PixelRect(x: 0, y: 0, width: image.width, height: image.height))
+    }
+
+    static func centre(of area: PixelRect) -> PixelRect {
+        PixelRect(x: area.x + area.width / 6, y: area.y + area.height / 6,
+                  width: area.width * 2 / 3, height: area.height * 2 / 3)
     }
 
     /// Shifting blobs onto the centre line straightens a line but leaves each glyph tilted, which
     /// Tesseract reads badly past a few degrees: a clearly tilted plate is rotated level and cut again.
-    /// `darkInk` forces the polarity; nil: the one `cut` chooses.
-    private func deskewed(_ crop: LumaImage, padding: Int = 0, darkInk: Bool? = nil) -> Polarised {
-        let first = cut(crop, padding: padding, darkInk: darkInk)
+    /// `darkInk` forces the polarity; nil: the one `cut` chooses. `plate`: where the plate is in a padded
+    /// crop, whose middle then sets the threshold; nil: the whole crop's.
+    private func deskewed(_ crop: LumaImage, padding: Int = 0, darkInk: Bool? = nil,
+                          plate: PixelRect? = nil) -> Polarised {
+        let first = cut(crop, padding: padding, darkInk: darkInk, plate: plate)
         guard let tilt = first.lines.max(by: { $0.glyphs < $1.glyphs })?.tilt, abs(atan(tilt)) > 2.5 * .pi / 180 else { return first }
-        let level = cut(Resample.rotated(crop, radians: -atan(tilt)), padding: padding, darkInk: first.darkInk)
+        let level = cut(Resample.rotated(crop, radians: -atan(tilt)), padding: padding, darkInk: first.darkInk,
+                        plate: plate)
         return level.lines.isEmpty ? first : Polarised(lines: level.lines, darkInk: first.darkInk, doubtful: first.doubtful)
     }
 
@@ -268,8 +290,9 @@ public struct LineCutter: Sendable {
     /// Binarises with Otsu over the centre and cuts lines, for the polarity the centre suggests (ink is the
     /// minority on every plate) and, when that finds no good line, for the other one: a located region
     /// can hold more dark vehicle than white plate, which turns the guess around.
-    private func cut(_ crop: LumaImage, padding: Int, darkInk forced: Bool? = nil) -> Polarised {
-        let centre = Self.centre(of: crop)
+    private func cut(_ crop: LumaImage, padding: Int, darkInk forced: Bool? = nil,
+                     plate: PixelRect? = nil) -> Polarised {
+        let centre = plate.map { Self.centre(of: $0) } ?? Self.centre(of: crop)
         let t = otsuThreshold(crop, region: centre)
         if let forced { return Polarised(lines: cut(crop, threshold: t, darkInk: forced, padding: padding).lines, darkInk: forced) }
         var darkInCentre = 0

@@ -222,6 +222,23 @@ import Vision
                 "the glyph choice drops it: \(cuts.map { $0.map(\.characters) })")
     }
 
+    /// A crop cut around a plate's dark frame, whose light glyphs stand on a lighter background
+    /// (`lprnet_0426`): the padded crop's middle reaches the frame rows, whose dark sets its threshold
+    /// between the frame and the rest, and the glyphs go with the background.
+    @Test func lightGlyphsInsideADarkFrameAreCutAtThePlatesOwnThreshold() throws {
+        var image = LumaImage(width: 150, height: 50, fill: 170)
+        for y in 0..<50 { for x in 0..<150 where y < 8 || y >= 42 { image[x, y] = 30 } }
+        for k in 0..<7 {
+            let left = 8 + k * 19
+            for y in 11..<39 {
+                for x in left..<left + 11 where y < 14 || y >= 36 || x < left + 3 || x >= left + 8 { image[x, y] = 240 }
+            }
+        }
+        let glyphs = LineCutter().cuts(in: image, tight: true).map { $0.reduce(0) { $0 + $1.glyphs } }
+        #expect(glyphs.first == 7, "the cut at the plate's own threshold comes before the local one: \(glyphs)")
+        #expect(glyphs.filter { $0 == 7 }.count == 1, "every other cut loses glyphs: \(glyphs)")
+    }
+
     @Test func aCropCutInsideThePlateHasOneGlobalCut() {
         var image = LumaImage(width: 150, height: 50, fill: 220)
         for k in 0..<7 { drawGlyph(&image, left: 8 + k * 19) }
