@@ -271,6 +271,28 @@ struct BlobCountTests {
         #expect(kept.map(\.text).joined() == "RK755A")
     }
 
+    @Test func aCharacterReadInAGlyphWideGapIsAGlyphTheCountMissed() {
+        // `246.14` whose first `4` is worn to a piece too short to count: blobs 0, 2, 3, 4 counted, the engine
+        // reads a character over blob 1's place, clear of both neighbours.
+        let counted = [spans[0], spans[2], spans[3], spans[4]]
+        let read = symbols("24614", on: [0, 1, 2, 3, 4])
+        let all = PlateReader.withGlyphsReadInGaps(read, spans: counted)
+        #expect(all.count == 5 && all[1] == read[1].span)
+        #expect(PlateReader.onePerBlob(read, spans: all).map(\.text).joined() == "24614")
+        #expect(PlateReader.onePerBlob(read, spans: counted).count == 4, "on the counted blobs alone one is dropped")
+        // A character invented on a separator between two glyphs a gap apart narrower than a glyph stays out.
+        var invented = symbols("345", on: [0, 1, 2])
+        var seven = RecognizedSymbol(text: "7", confidence: 0.9, alternatives: [])
+        seven.span = (9, 15)
+        invented.insert(seven, at: 1)
+        let close = [(left: 0, right: 8), (left: 16, right: 24), (left: 26, right: 34)]
+        #expect(PlateReader.withGlyphsReadInGaps(invented, spans: close).count == 3)
+        // Nor one that overlaps a counted blob.
+        var overlapping = read
+        overlapping[1].span = (6, 16)
+        #expect(PlateReader.withGlyphsReadInGaps(overlapping, spans: counted).count == 4)
+    }
+
     @Test func anUnreadEmblemAtAnEndIsNotAMissedCharacter() {
         // Blob 0 is a country emblem the engine left unread.
         #expect(PlateReader.onlyEndsUnread(symbols("RK755A", on: [1, 2, 3, 4, 5, 6]), spans: spans))
