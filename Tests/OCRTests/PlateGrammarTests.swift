@@ -85,6 +85,8 @@ extension PlateGrammarTests {
         #expect(PlateGrammar.match(lines: ["AB123CD"], regions: generic)?.repairs == 0, "fits as it stands")
         #expect(PlateGrammar.match(lines: ["7ABC123"], regions: generic)?.plate == "7ABC123", "no fixed layout near: as read")
         #expect(PlateGrammar.match(lines: ["R8S57A1"], regions: generic)?.plate == "R8S57A1", "two changes: as read")
+        #expect(PlateGrammar.match(lines: ["2AH616"], regions: generic)?.plate == "2AH616",
+                "six characters: US plates that long follow no one order")
         #expect(PlateGrammar.fits("RK857AI", format: .generic))
         #expect(!PlateGrammar.fits("RK857A1", format: .generic), "a vote that needs a repair does not fit as it stands")
     }
