@@ -293,17 +293,6 @@ struct BlobCountTests {
         #expect(PlateReader.withGlyphsReadInGaps(overlapping, spans: counted).count == 4)
     }
 
-    @Test func anUnreadEmblemAtAnEndIsNotAMissedCharacter() {
-        // Blob 0 is a country emblem the engine left unread.
-        #expect(PlateReader.onlyEndsUnread(symbols("RK755A", on: [1, 2, 3, 4, 5, 6]), spans: spans))
-        #expect(PlateReader.onlyEndsUnread(symbols("RK755", on: [1, 2, 3, 4, 5]), spans: spans))
-        // A blob skipped mid-plate is a lost character; three unread blobs are too many to be an emblem.
-        #expect(!PlateReader.onlyEndsUnread(symbols("RK55AJ", on: [0, 1, 3, 4, 5, 6]), spans: spans))
-        #expect(!PlateReader.onlyEndsUnread(symbols("RK75", on: [1, 2, 3, 4]), spans: spans))
-        // Two reads on one blob are not one read per blob.
-        #expect(!PlateReader.onlyEndsUnread(symbols("RK755A", on: [1, 1, 2, 3, 4, 5]), spans: spans))
-    }
-
     @Test func anEndCharacterOverAFramePieceCoversBoth() {
         // The first character's box spans blobs 0 and 1: a glyph and the frame's corner drawn beside it.
         var read = symbols("054412", on: [0, 2, 3, 4, 5, 6])
@@ -315,5 +304,7 @@ struct BlobCountTests {
         #expect(!PlateReader.endSymbolsCoverAll(middle, spans: spans))
         // A blob under no character is a character missed.
         #expect(!PlateReader.endSymbolsCoverAll(symbols("05412", on: [0, 1, 3, 4, 5]), spans: Array(spans.prefix(6))))
+        // So are blobs left unread at an end (`LFS658` read `LFS6`): the line is no read.
+        #expect(!PlateReader.endSymbolsCoverAll(symbols("LFS6", on: [0, 1, 2, 3]), spans: Array(spans.prefix(6))))
     }
 }
