@@ -166,7 +166,11 @@ public enum PlateGrammar {
         if !layouts.contains(where: { fitsAsIs(text, $0) }) {
             let repaired = layouts.compactMap { layout in repairLatin(text, to: layout) }.filter { $0.repairs == 1 }
             // Two layouts repairing one read differently: neither is trusted.
-            if repaired.count >= 1, Set(repaired.map(\.text)).count == 1 { (fixed, repairs) = (repaired[0].text, 1) }
+            if repaired.count >= 1, Set(repaired.map(\.text)).count == 1 {
+                (fixed, repairs) = (repaired[0].text, 1)
+            } else {
+                (fixed, repairs) = digitRunsMended(text)
+            }
         }
         guard given || (fixed.contains(where: \.isLetter) && fixed.contains(where: \.isNumber)) else { return nil }
         return Match(plate: String(fixed), display: String(fixed), format: .generic, repairs: repairs)
@@ -178,6 +182,21 @@ public enum PlateGrammar {
     /// as often a US plate of another order (`2AH616` repaired to `ZAH616`, `4YA411` to `AYA411`), and
     /// without it the held-out US crops read 31 → 33 (4 gained, 2 lost), the EU photos 72 either way.
     static let fixedNationalLayouts: [[Character]] = ["LLDDDLL", "DLDDDDD", "DDDDLLL", "LLDDLLL"].map(Array.init)
+
+    /// A read with a digit's look-alike letter between two digits (`934Z19`, `H694B56`, `UNF1Z1`) has the
+    /// digit there: plates of no fixed layout write letters and digits in runs, and no plate of the US (200)
+    /// or EU (108) sets has such a letter but the Czech ones, whose `DLDDDDD` is a fixed layout and fits as
+    /// it stands. Only where no fixed layout fits, as it stands or repaired. Held-out US crops 33 → 37 (the
+    /// model reads the US `2` as `Z`), EU photos 72 unchanged.
+    static func digitRunsMended(_ text: [Character]) -> (text: [Character], repairs: Int) {
+        var out = text, repairs = 0
+        for i in text.indices.dropFirst().dropLast() where text[i - 1].isNumber && text[i + 1].isNumber {
+            if let d = digitLookAlike[text[i]] { out[i] = d; repairs += 1 }
+        }
+        return (out, repairs)
+    }
+    /// Letters read for digits, without `A` (`2A3633A` is an Alabama plate) or `T`, `D` (Czech series letters).
+    static let digitLookAlike: [Character: Character] = ["O": "0", "I": "1", "Z": "2", "S": "5", "G": "6", "B": "8"]
 
     static func fitsAsIs(_ text: [Character], _ layout: [Character]) -> Bool {
         zip(text, layout).allSatisfy { c, slot in slot == "D" ? c.isNumber : c.isLetter }

@@ -84,9 +84,16 @@ extension PlateGrammarTests {
         #expect(PlateGrammar.match(lines: ["RK857A1"], regions: generic)?.repairs == 1)
         #expect(PlateGrammar.match(lines: ["AB123CD"], regions: generic)?.repairs == 0, "fits as it stands")
         #expect(PlateGrammar.match(lines: ["7ABC123"], regions: generic)?.plate == "7ABC123", "no fixed layout near: as read")
-        #expect(PlateGrammar.match(lines: ["R8S57A1"], regions: generic)?.plate == "R8S57A1", "two changes: as read")
+        #expect(PlateGrammar.match(lines: ["R8K57A1"], regions: generic)?.plate == "R8K57A1", "two changes: as read")
         #expect(PlateGrammar.match(lines: ["2AH616"], regions: generic)?.plate == "2AH616",
                 "six characters: US plates that long follow no one order")
+        #expect(PlateGrammar.match(lines: ["934Z19"], regions: generic, given: true)?.plate == "934219",
+                "a Z between digits is a 2")
+        #expect(PlateGrammar.match(lines: ["H694B56"], regions: generic)?.plate == "H694856")
+        #expect(PlateGrammar.match(lines: ["KZF8Z7"], regions: generic)?.plate == "KZF827", "only between two digits")
+        #expect(PlateGrammar.match(lines: ["12A345"], regions: generic)?.plate == "12A345", "A is a letter there")
+        #expect(PlateGrammar.match(lines: ["1B80338"], regions: generic)?.plate == "1B80338",
+                "Czech DLDDDDD as it stands")
         #expect(PlateGrammar.fits("RK857AI", format: .generic))
         #expect(!PlateGrammar.fits("RK857A1", format: .generic), "a vote that needs a repair does not fit as it stands")
     }
