@@ -95,8 +95,10 @@ public struct LineCutter: Sendable {
     ///   leftover corners make this cut the worse one where the first fits (held-out Vietnamese crops:
     ///   121 plates as the only cut against 129 for the rim's), so it comes second.
     ///
-    /// A tight crop whose rows tilt has a third cut, levelled by that tilt. Before them all may come the first
-    /// cut's lines drawn as the bands they run along (`renderBand`), where those hold more characters.
+    /// A tight crop whose rows tilt has a third cut, levelled by that tilt; one whose frame rows move the padded
+    /// crop's threshold, a cut at the threshold of the plate's own middle; every tight crop, a last cut against
+    /// each pixel's neighbourhood. Before them all may come the first cut's lines drawn as the bands they run
+    /// along (`renderBand`), where those hold more characters.
     ///
     /// - Parameter lastResort: instead, the one cut for a tight crop none of those read: thin printed lines
     ///   cleared first (`removeThinStrokes`). Read only then: where another cut reads, its read and this

@@ -195,6 +195,7 @@ public enum PlateGrammar {
         }
         return (out, repairs)
     }
+
     /// Letters read for digits, without `A` (`2A3633A` is an Alabama plate) or `T`, `D` (Czech series letters).
     static let digitLookAlike: [Character: Character] = ["O": "0", "I": "1", "Z": "2", "S": "5", "G": "6", "B": "8"]
 
