@@ -612,10 +612,9 @@ public struct LineCutter: Sendable {
     /// Draws the line's glyphs black on white, each blob shifted onto the fitted centre line (a shear
     /// that undoes tilt without resampling), scaled to `targetGlyphHeight` and padded.
     private func render(_ line: [Component], extras: [Component], labeling: ComponentLabeling) -> Line {
-        let fit = centreLine(line)
-        let height = line.map(\.box.height).sorted()[line.count / 2]
-        let medianWidth = line.map(\.box.width).sorted()[line.count / 2]
-        let x0Line = line.map(\.box.x).min()!, x1Line = line.map(\.box.maxX).max()!
+        let measured = measures(line), lineBox = box(of: line)
+        let (fit, height, medianWidth) = (measured.fit, measured.height, measured.width)
+        let x0Line = lineBox.x, x1Line = lineBox.maxX
         func centre(_ c: Component) -> (x: Double, y: Double) {
             (Double(c.box.x) + Double(c.box.width) / 2, Double(c.box.y) + Double(c.box.height) / 2)
         }
