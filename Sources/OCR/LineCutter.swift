@@ -155,7 +155,8 @@ public struct LineCutter: Sendable {
         let majority = (dark.count > light.count ? dark : light).sorted()
         let background = majority.isEmpty ? t : majority[majority.count / 2]
         let padded = Resample.pad(source, by: pad, fill: rimFill)
-        var cuts = [deskewed(padded).lines]
+        let firstCut = deskewed(padded)
+        var cuts = [firstCut.lines]
         // The band the first cut's glyphs run along, drawn whole, goes first where it holds more character
         // blobs than the glyphs chosen: a glyph lost to the frame, to a plate's artwork or to a neighbour it
         // touches (`1435·GK` read `435GK`, `59P-189.73` for `189.739`). Its reads vote with the others', so
@@ -187,7 +188,7 @@ public struct LineCutter: Sendable {
         // plate's middle for the first cut instead: 262, 181, 28. Shifts over 0, 16 and 24 grey levels:
         // 272/180/29, 267/181/31, 267/181/31.
         let plate = PixelRect(x: pad, y: pad, width: source.width, height: source.height)
-        if abs(Int(otsuThreshold(padded, region: Self.centre(of: padded))) - Int(t)) > Self.frameThresholdShift {
+        if abs(Int(firstCut.threshold) - Int(t)) > Self.frameThresholdShift {
             cuts.append(deskewed(padded, plate: plate).lines)
         }
         // Last, a cut binarised against each pixel's neighbourhood: one threshold for the whole crop loses the
@@ -278,15 +279,17 @@ public struct LineCutter: Sendable {
         guard let tilt = first.lines.max(by: { $0.glyphs < $1.glyphs })?.tilt, abs(atan(tilt)) > 2.5 * .pi / 180 else { return first }
         let level = cut(Resample.rotated(crop, radians: -atan(tilt)), padding: padding, darkInk: first.darkInk,
                         plate: plate)
-        return level.lines.isEmpty ? first : Polarised(lines: level.lines, darkInk: first.darkInk, doubtful: first.doubtful)
+        return level.lines.isEmpty ? first
+            : Polarised(lines: level.lines, darkInk: first.darkInk, doubtful: first.doubtful, threshold: first.threshold)
     }
 
-    /// A cut's lines, the polarity they were cut with, and whether the centre was too evenly dark and
-    /// light for the guess to be sure.
+    /// A cut's lines, the polarity they were cut with, whether the centre was too evenly dark and light
+    /// for the guess to be sure, and the threshold of the picture as given (before any levelling).
     struct Polarised {
         var lines: [Line]
         var darkInk: Bool
         var doubtful = false
+        var threshold: UInt8
     }
 
     /// Binarises with Otsu over the centre and cuts lines, for the polarity the centre suggests (ink is the
@@ -296,7 +299,7 @@ public struct LineCutter: Sendable {
                      plate: PixelRect? = nil) -> Polarised {
         let centre = plate.map { Self.centre(of: $0) } ?? Self.centre(of: crop)
         let t = otsuThreshold(crop, region: centre)
-        if let forced { return Polarised(lines: cut(crop, threshold: t, darkInk: forced, padding: padding).lines, darkInk: forced) }
+        if let forced { return Polarised(lines: cut(crop, threshold: t, darkInk: forced, padding: padding).lines, darkInk: forced, threshold: t) }
         var darkInCentre = 0
         for y in centre.y..<centre.maxY { for x in centre.x..<centre.maxX where crop[x, y] < t { darkInCentre += 1 } }
         let guess = darkInCentre * 2 < centre.area
@@ -304,10 +307,10 @@ public struct LineCutter: Sendable {
         let first = cut(crop, threshold: t, darkInk: guess, padding: padding)
         // Glyphs over all the lines: a 2-line motorbike plate has only four on each, and the wrong polarity
         // finds about as many "glyphs" in the gaps between characters.
-        if Self.glyphs(first.lines) >= 5 { return Polarised(lines: first.lines, darkInk: guess, doubtful: doubtful) }
+        if Self.glyphs(first.lines) >= 5 { return Polarised(lines: first.lines, darkInk: guess, doubtful: doubtful, threshold: t) }
         let other = cut(crop, threshold: t, darkInk: !guess, padding: padding)
-        return Self.glyphs(other.lines) > Self.glyphs(first.lines) ? Polarised(lines: other.lines, darkInk: !guess, doubtful: doubtful)
-            : Polarised(lines: first.lines, darkInk: guess, doubtful: doubtful)
+        return Self.glyphs(other.lines) > Self.glyphs(first.lines) ? Polarised(lines: other.lines, darkInk: !guess, doubtful: doubtful, threshold: t)
+            : Polarised(lines: first.lines, darkInk: guess, doubtful: doubtful, threshold: t)
     }
 
     /// The lines for one polarity, and the glyph count of the longest.
