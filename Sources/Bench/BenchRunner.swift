@@ -38,7 +38,7 @@ public struct BenchRunner {
 
     public func run() async throws -> BenchReport {
         let ocr = options.config.ocr
-        var report = BenchReport(machine: MachineInfo.current(), ocrModel: ocr.model + (ocr.fallbackModel.map { ", fallback \($0)" } ?? ""))
+        var report = BenchReport(machine: MachineInfo.current(), ocrModel: ocr.model + (ocr.fallbackModel.map { ", fallback \($0)" } ?? "") + (ocr.voteModel.map { ", votes with \($0)" } ?? ""))
         if let folder = options.footage {
             let footage = try FootageSet(folder: folder)
             // The footage's site profile (testvideos/site.yaml): read it as a box at that crossing would be set up.

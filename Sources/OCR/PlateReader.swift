@@ -19,6 +19,9 @@ public final class PlateReader: @unchecked Sendable {
     private let latinReadsProvinces: Bool
     /// Second engine for lines the first reads as no plate or unsure (`ocr.fallback_model`).
     private let fallback: TesseractEngine?
+    /// Second opinion on a crop or still the first engine reads unsure (`ocr.vote_model`, `voted`), and
+    /// whether its model knows the province characters.
+    private let voter: (engine: TesseractEngine, readsProvinces: Bool)?
     private let settings: OCRSettings
     /// Reads Chinese province characters; shared by every reader of a pool (≈ 45 MB, needed rarely).
     private let han: ProvinceReader
@@ -44,6 +47,7 @@ public final class PlateReader: @unchecked Sendable {
         latin = try engine(settings.model)
         latinReadsProvinces = OCRModel.readsProvinces(settings.model)
         fallback = try settings.fallbackModel.map(engine)
+        voter = try settings.voteModel.map { (try engine($0), OCRModel.readsProvinces($0)) }
     }
 
     /// Glyphs shorter than this (frame pixels) are not read in frames: a plate still far away. The bundled
@@ -114,6 +118,17 @@ public final class PlateReader: @unchecked Sendable {
     /// longer plate too); of as many, the longer (a cut that keeps a glyph another lost at the frame), then
     /// the surer. A first cut read alike at every height settles it.
     /// A tight crop no cut reads has one more cut, its last resort (`LineCutter.cuts(lastResort:)`).
+    /// Where under `secondOpinionShare` of the reads vote for the winner (no read at all included), the
+    /// second model (`ocr.vote_model`) reads every cut at every height too and its reads join the vote.
+    ///
+    /// The second model is another run of the training recipe (`plate-b`, `make model`): two runs slip on
+    /// different glyphs (the first reads two held-out motorbike plates' `N` as `M`, the second does not), so
+    /// where the first is unsure their reads together outvote either's slips. Held-out crops, before →
+    /// after: Vietnamese 183 → 189, Chinese 270 → 272, US 37 → 36; still photos, EU 72 → 76, parking 35 →
+    /// 39; Vietnamese crops 171 → 196 ms each. Tried with checkpoints of the same run: both models at every
+    /// height on every crop (111,700 iterations) 188 / 268 / 35 / 75 / 36 at twice the time; asked where
+    /// under half or under 95 % agree (51,600 iterations) Vietnamese 186 and 187, EU 72 and 75, against 186
+    /// and 75 at 3 in 4.
     ///
     /// Held-out crops against one read per cut at 28 px (and at 22 px where that fits no plate), the
     /// longest then surest winning: Vietnamese 169 → 174 (wrong reads 34 → 32), Chinese 246 → 260
@@ -126,8 +141,10 @@ public final class PlateReader: @unchecked Sendable {
     private func voted(_ cuts: (_ lastResort: Bool) -> [[LineCutter.Line]], given: Bool) -> LinesRead? {
         let heights = votingGlyphHeights
         var reads: [LinesRead] = []
+        var readCuts: [[LineCutter.Line]] = []
         for lastResort in [false, true] where reads.isEmpty && (given || !lastResort) {
             let cuts = cuts(lastResort)
+            readCuts = cuts
             var left = cuts.count * (heights.count + (fallback == nil ? 0 : 1))
             // Counts a read; true once no reads left could change the winner. A plate not read yet could
             // gather the votes of the two plates it is one character longer than.
@@ -153,8 +170,25 @@ public final class PlateReader: @unchecked Sendable {
                 if count(surest < Self.unsure ? recognise(lines, with: fallback, given: given) : nil, on: lines) { break }
             }
         }
+        if let voter, Self.winningShare(reads.map(\.read.match.plate)) < Self.secondOpinionShare {
+            for lines in readCuts {
+                for height in heights {
+                    let drawn = height == cutter.targetGlyphHeight ? lines : lines.map { $0.drawn(glyphHeight: height) }
+                    if let read = recognise(drawn, with: voter.engine, given: given) { reads.append((drawn, read)) }
+                }
+            }
+        }
         return Self.majority(reads.map { ($0.read.match.plate, Self.confidence($0.read)) }).map { reads[$0] }
     }
+
+    /// The share of `plates` that vote for the plate with the most votes (`votes`); 0 when there are none.
+    public static func winningShare(_ plates: [String]) -> Double {
+        plates.isEmpty ? 0 : Double(Self.votes(plates).values.max() ?? 0) / Double(plates.count)
+    }
+
+    /// Below this share of the first model's reads behind one plate, the second model (`ocr.vote_model`)
+    /// reads the cuts too.
+    public static let secondOpinionShare = 0.75
 
     /// Which of `reads` wins a vote: the surest read of the plate with the most votes (`votes`); of plates
     /// with as many, the longer, then the one read surest (then the first in order, so the vote is repeatable).
@@ -224,7 +258,8 @@ public final class PlateReader: @unchecked Sendable {
         // A Hanzi read by a Latin-only engine becomes a letter or is dropped, so a Chinese plate can pass for a
         // military one. So can a repaired Vietnamese one: 云J·7Z701 reads as 51T-2701 after two repairs.
         if match == nil || match?.format == .vnMilitary || (match?.repairs ?? 0) > 0, lines.count == 1, settings.regions.contains(.china) {
-            if !(engine === latin && latinReadsProvinces), let chinese = readChinese(lines[0], latinSymbols: symbols) {
+            let readsProvinces = engine === latin ? latinReadsProvinces : engine === voter?.engine && voter?.readsProvinces == true
+            if !readsProvinces, let chinese = readChinese(lines[0], latinSymbols: symbols) {
                 match = chinese.match
                 symbols = chinese.symbols
             } else if match == nil, let repaired = Self.repairChinese(symbols, regions: settings.regions) {

@@ -84,6 +84,10 @@ public struct OCRSettings: Sendable, Equatable {
     /// A second model that reads the lines the first reads as no plate or unsure (confidence < 0.8), the
     /// surer read winning; costs OCR time only for those lines.
     public var fallbackModel: String? = nil
+    /// A second model for pictures with no later frames (a crop, a still photo): where fewer than 3 in 4 of
+    /// the first model's reads agree, it reads the same lines at every glyph height and its reads join the
+    /// vote. Not used on video frames, where the tracker votes over frames. Default `plate-b`.
+    public var voteModel: String? = "plate-b"
     /// Folder with `<model>.traineddata` files when `model` is a name. Default: Debian's tessdata folder.
     public var tessdata: String? = nil
     /// OCR engines shared by all cameras (each reads one plate at a time). Default: one per core.

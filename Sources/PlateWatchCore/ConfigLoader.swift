@@ -163,7 +163,7 @@ struct ConfigReader {
     }
 
     func ocr(_ node: Node) throws -> OCRSettings {
-        let map = try mapping(node, "ocr", allowed: ["model", "fallback_model", "tessdata", "regions", "workers", "cn_provinces"])
+        let map = try mapping(node, "ocr", allowed: ["model", "fallback_model", "vote_model", "tessdata", "regions", "workers", "cn_provinces"])
         var ocr = OCRSettings()
         if let regions = map["regions"] {
             guard case .sequence(let items) = regions, !items.isEmpty else {
@@ -178,6 +178,7 @@ struct ConfigReader {
         }
         if let model = try string(map["model"], "ocr.model") { ocr.model = model }
         if let fallback = try string(map["fallback_model"], "ocr.fallback_model") { ocr.fallbackModel = fallback == "none" ? nil : fallback }
+        if let vote = try string(map["vote_model"], "ocr.vote_model") { ocr.voteModel = vote == "none" ? nil : vote }
         ocr.tessdata = try string(map["tessdata"], "ocr.tessdata")
         if let v = try number(map["workers"], "ocr.workers", range: 1...64) { ocr.workers = Int(v) }
         if let provinces = map["cn_provinces"] {

@@ -23,6 +23,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "OCR model: plate (PlateWatch's own), eng, a name in tessdata, or a .traineddata path.") var ocrModel: String = "plate"
     @Option(name: .long, help: "Second OCR model for lines the first reads as no plate or unsure, or none (default: the config's default).")
     var fallbackModel: String?
+    @Option(name: .long, help: "Second OCR model whose reads of a crop or photo vote beside the first's, or none (default: the config's default).")
+    var voteModel: String?
     @Option(name: .long, help: "Plate grammars for the footage and still sets: vn, cn, generic.") var regions: String = "vn,cn"
     @Option(name: .long, help: "Seconds each live-capacity step runs.") var capacitySeconds: Double = 8
     @Option(name: .long, help: "Most live streams to try.") var maxStreams: Int = 12
@@ -45,6 +47,7 @@ struct BenchCommand: AsyncParsableCommand {
         options.maxStreams = maxStreams
         options.config.ocr.model = ocrModel
         if let fallbackModel { options.config.ocr.fallbackModel = fallbackModel == "none" ? nil : fallbackModel }
+        if let voteModel { options.config.ocr.voteModel = voteModel == "none" ? nil : voteModel }
         do { options.config.ocr.regions = try RegionList.parse(regions) } catch { throw Setup.fail(error) }
         let report: BenchReport
         do {

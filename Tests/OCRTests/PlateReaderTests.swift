@@ -150,12 +150,32 @@ import Vision
                 == ["435GK": 3, "1435GK": 4, "35GK": 1, "1435G": 1, "2435GK": 3])
     }
 
+    /// How firmly the first model's reads agree decides whether the second model reads the cuts too.
+    @Test func theWinningShareCountsTheVotesOfTheLeadingPlate() {
+        #expect(PlateReader.winningShare([]) == 0, "no read at all: ask the second model")
+        #expect(PlateReader.winningShare(["59C142818", "59C142818", "59C142818", "59C147818"]) == 0.75)
+        #expect(PlateReader.winningShare(["59C142818", "59C142818", "59C147818", "59C147818"]) == 0.5)
+        #expect(PlateReader.winningShare(["1435GK", "435GK", "435GK", "1435GK"]) == 1, "shorter reads vote for the longer plate")
+        #expect(PlateReader.winningShare(["59C142818"]) >= PlateReader.secondOpinionShare, "one agreeing read settles it")
+    }
+
     /// Held-out crops that one read at 28 px misread (`59C147818`, `川M90621`) and the vote over their
     /// reads at five heights reads right.
     @Test func aGivenCropIsReadByVote() throws {
         let reader = try PlateReader()
         for (set, file, plate) in [("vn_vitocolerole_plate_crops", "5xemay2106.jpg", "59C142818"), ("cn_lprnet_plate_crops", "lprnet_0002.jpg", "川X90621")] {
             guard let crop = try heldOutCrop(set, file) else { return }
+            #expect(reader.read(crop: crop, tight: true)?.plate == plate, "\(file)")
+        }
+    }
+
+    /// Held-out crops whose reads by the first model alone do not agree and win as `59M100018` and
+    /// `67M120886` (its `N`/`M` confusion): the second model (`ocr.vote_model`, `plate-b` by default) reads
+    /// the same lines and settles them.
+    @Test func aSecondModelSettlesACropTheFirstReadsUnsure() throws {
+        let reader = try PlateReader()
+        for (file, plate) in [("4xemay2067.jpg", "59N100018"), ("5xemay961.jpg", "67N120886")] {
+            guard let crop = try heldOutCrop("vn_vitocolerole_plate_crops", file) else { return }
             #expect(reader.read(crop: crop, tight: true)?.plate == plate, "\(file)")
         }
     }
@@ -199,11 +219,21 @@ import Vision
         #expect(try OCRModel.resolve("/x/y.traineddata", tessdata: nil) == "/x/y.traineddata")
     }
 
-    /// Only PlateWatch's own model was trained on the province characters; any other model needs `chi_sim`.
-    @Test func onlyThePlateModelReadsProvincesItself() {
+    /// Only PlateWatch's own models were trained on the province characters; any other model needs `chi_sim`.
+    @Test func onlyThePlateModelsReadProvincesThemselves() {
         #expect(OCRModel.readsProvinces("plate"))
+        #expect(OCRModel.readsProvinces("plate-b"))
+        #expect(OCRModel.readsProvinces("/x/plate-b.traineddata"), "a run of make model written elsewhere")
         #expect(!OCRModel.readsProvinces("eng"))
-        #expect(!OCRModel.readsProvinces("/x/plate.traineddata"), "a path may be any model: chi_sim stays on")
+        #expect(!OCRModel.readsProvinces("/x/eng.traineddata"))
+        #expect(!OCRModel.readsProvinces("plateau"), "only plate and plate-<variant>")
+    }
+
+    /// A variant of the plate model named by name is looked for where `plate` is; a missing one says where
+    /// it was looked for.
+    @Test func aPlateModelVariantIsFoundByName() throws {
+        #expect(try OCRModel.resolve("/x/plate-b.traineddata", tessdata: nil) == "/x/plate-b.traineddata")
+        #expect(throws: PlateWatchError.self) { try OCRModel.resolve("plate-nosuchvariant", tessdata: nil) }
     }
 
     /// Real crops from ../shared/data/real, held-out part, with the plate model: every read fits a plate

@@ -32,9 +32,11 @@ import Testing
     }
 
     @Test func parsesOCRModelsAndRepeatWindow() throws {
-        let config = try ConfigLoader.parse(valid + "\nocr:\n  model: eng\n  fallback_model: none\ntracking:\n  repeat_window: 30\n")
+        let config = try ConfigLoader.parse(valid + "\nocr:\n  model: eng\n  fallback_model: none\n  vote_model: plate-b\ntracking:\n  repeat_window: 30\n")
         #expect(config.ocr.model == "eng")
         #expect(config.ocr.fallbackModel == nil)
+        #expect(config.ocr.voteModel == "plate-b")
+        #expect(try ConfigLoader.parse(valid + "\nocr:\n  vote_model: none\n").ocr.voteModel == nil)
         #expect(config.tracking.repeatWindow == 30)
         let defaults = try ConfigLoader.parse(valid)
         #expect(defaults.ocr.model == "plate", "the plate-trained model is the default")

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Trains models/plate.traineddata from scratch: `make model` runs this. See models/README.md.
+# Trains models/plate-b.traineddata from scratch: `make model` runs this. See models/README.md.
 #
 #   1. render synthetic plates (render.py), list the real crops' training part (real.py, split.csv) and
 #      make degraded copies of it (augment.py);
@@ -27,7 +27,7 @@ ANNEAL_ITERATIONS=${ANNEAL_ITERATIONS:-20000}
 AUGMENT_COPIES=${AUGMENT_COPIES:-8}
 REAL_REPEATS=${REAL_REPEATS:-6}
 PER_PROVINCE=${PER_PROVINCE:-200}
-OUT=${OUT:-$ROOT/models/plate.traineddata}
+OUT=${OUT:-$ROOT/models/plate-b.traineddata}
 PYTHON=/usr/bin/python3
 # One OpenMP thread per process: two processes on two cores beat one process with two threads.
 export OMP_THREAD_LIMIT=1
