@@ -23,7 +23,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "OCR model: plate (PlateWatch's own), eng, a name in tessdata, or a .traineddata path.") var ocrModel: String = "plate"
     @Option(name: .long, help: "Second OCR model for lines the first reads as no plate or unsure, or none (default: the config's default).")
     var fallbackModel: String?
-    @Option(name: .long, help: "Second OCR model whose reads of a crop or photo vote beside the first's, or none (default: the config's default).")
+    @Option(name: .long, help: "Second OCR model for a crop or photo whose reads disagree: it reads it too and its reads vote, or none (default: the config's default, plate-b).")
     var voteModel: String?
     @Option(name: .long, help: "Plate grammars for the footage and still sets: vn, cn, generic.") var regions: String = "vn,cn"
     @Option(name: .long, help: "Seconds each live-capacity step runs.") var capacitySeconds: Double = 8
