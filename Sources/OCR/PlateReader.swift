@@ -12,16 +12,10 @@ public final class PlateReader: @unchecked Sendable {
     /// elsewhere an emblem read as a Hanzi (the German band as 川) makes a line no plate.
     static let lineWhitelist = latinWhitelist + String(PlateGrammar.cnProvinces)
     private let latin: TesseractEngine
-    /// The line model was trained on the province characters (`plate`): its own read of the glyph is as good
-    /// as `chi_sim`'s, which then only costs time. Held-out Chinese and Vietnamese crops read the same with
-    /// and without `chi_sim` (242 and 162), the footage too (56/56 vehicles, 168/168 crops), and OCR per
-    /// frame candidate p95 fell from 16.8 to 13.4 ms (Intel machine).
-    private let latinReadsProvinces: Bool
     /// Second engine for lines the first reads as no plate or unsure (`ocr.fallback_model`).
     private let fallback: TesseractEngine?
-    /// Second opinion on a crop or still the first engine reads unsure (`ocr.vote_model`, `voted`), and
-    /// whether its model knows the province characters.
-    private let voter: (engine: TesseractEngine, readsProvinces: Bool)?
+    /// Second opinion on a crop or still the first engine reads unsure (`ocr.vote_model`, `voted`).
+    private let voter: TesseractEngine?
     private let settings: OCRSettings
     /// Reads Chinese province characters; shared by every reader of a pool (≈ 45 MB, needed rarely).
     private let han: ProvinceReader
@@ -45,9 +39,8 @@ public final class PlateReader: @unchecked Sendable {
                                 whitelist: settings.regions.contains(.china) ? Self.lineWhitelist : Self.latinWhitelist)
         }
         latin = try engine(settings.model)
-        latinReadsProvinces = OCRModel.readsProvinces(settings.model)
         fallback = try settings.fallbackModel.map(engine)
-        voter = try settings.voteModel.map { (try engine($0), OCRModel.readsProvinces($0)) }
+        voter = try settings.voteModel.map(engine)
     }
 
     /// Glyphs shorter than this (frame pixels) are not read in frames: a plate still far away. The bundled
@@ -160,7 +153,7 @@ public final class PlateReader: @unchecked Sendable {
             reading: for (index, lines) in cuts.enumerated() {
                 var surest = 0.0
                 for height in heights {
-                    let drawn = height == cutter.targetGlyphHeight ? lines : lines.map { $0.drawn(glyphHeight: height) }
+                    let drawn = Self.drawn(lines, glyphHeight: height, cutAt: cutter.targetGlyphHeight)
                     let read = recognise(drawn, with: latin, given: given)
                     surest = max(surest, read.map(Self.confidence) ?? 0)
                     if count(read, on: drawn) { break reading }
@@ -173,12 +166,17 @@ public final class PlateReader: @unchecked Sendable {
         if let voter, Self.winningShare(reads.map(\.read.match.plate)) < Self.secondOpinionShare {
             for lines in readCuts {
                 for height in heights {
-                    let drawn = height == cutter.targetGlyphHeight ? lines : lines.map { $0.drawn(glyphHeight: height) }
-                    if let read = recognise(drawn, with: voter.engine, given: given) { reads.append((drawn, read)) }
+                    let drawn = Self.drawn(lines, glyphHeight: height, cutAt: cutter.targetGlyphHeight)
+                    if let read = recognise(drawn, with: voter, given: given) { reads.append((drawn, read)) }
                 }
             }
         }
         return Self.majority(reads.map { ($0.read.match.plate, Self.confidence($0.read)) }).map { reads[$0] }
+    }
+
+    /// `lines` as cut (drawn at `cutAt` px glyphs), or drawn again from their glyphs at `glyphHeight`.
+    static func drawn(_ lines: [LineCutter.Line], glyphHeight: Int, cutAt: Int) -> [LineCutter.Line] {
+        glyphHeight == cutAt ? lines : lines.map { $0.drawn(glyphHeight: glyphHeight) }
     }
 
     /// The share of `plates` that vote for the plate with the most votes (`votes`); 0 when there are none.
@@ -258,8 +256,11 @@ public final class PlateReader: @unchecked Sendable {
         // A Hanzi read by a Latin-only engine becomes a letter or is dropped, so a Chinese plate can pass for a
         // military one. So can a repaired Vietnamese one: 云J·7Z701 reads as 51T-2701 after two repairs.
         if match == nil || match?.format == .vnMilitary || (match?.repairs ?? 0) > 0, lines.count == 1, settings.regions.contains(.china) {
-            let readsProvinces = engine === latin ? latinReadsProvinces : engine === voter?.engine && voter?.readsProvinces == true
-            if !readsProvinces, let chinese = readChinese(lines[0], latinSymbols: symbols) {
+            // PlateWatch's own models were trained on the province characters: their read of the glyph is as
+            // good as `chi_sim`'s, which then only costs time. Held-out Chinese and Vietnamese crops read the
+            // same with and without `chi_sim` (242 and 162), the footage too (56/56 vehicles, 168/168 crops),
+            // and OCR per frame candidate p95 fell from 16.8 to 13.4 ms (Intel machine).
+            if !OCRModel.readsProvinces(engine.model), let chinese = readChinese(lines[0], latinSymbols: symbols) {
                 match = chinese.match
                 symbols = chinese.symbols
             } else if match == nil, let repaired = Self.repairChinese(symbols, regions: settings.regions) {
