@@ -356,7 +356,7 @@ public struct LineCutter: Sendable {
         func weight(_ g: [Component]) -> Int { g.count * g.map(\.box.height).sorted()[g.count / 2] }
         guard let main = groups.filter({ $0.count >= 3 }).max(by: { weight($0) < weight($1) }) else { return nil }
         guard let partner = partnerLine(of: main, among: groups) else { return ([main], all) }
-        return (partner.box.y < box(of: main).y ? [partner.line, main] : [main, partner.line], all)
+        return (partner.box.y < band(of: main).y ? [partner.line, main] : [main, partner.line], all)
     }
 
     /// Whether every glyph `after` has beyond the ends of `before`'s lines is as tall and at least half as
@@ -536,6 +536,15 @@ public struct LineCutter: Sendable {
         return fill >= 0.12 && fill <= 0.95
     }
 
+    /// The line's box with its top and bottom at its glyphs' median top and bottom: a frame piece taken
+    /// into the line (a side rising past the glyphs) does not stretch it.
+    private func band(of line: [Component]) -> PixelRect {
+        let b = box(of: line)
+        let tops = line.map(\.box.y).sorted(), bottoms = line.map(\.box.maxY).sorted()
+        let (y0, y1) = (tops[tops.count / 2], bottoms[bottoms.count / 2])
+        return PixelRect(x: b.x, y: y0, width: b.width, height: max(1, y1 - y0))
+    }
+
     private func box(of line: [Component]) -> PixelRect {
         let x0 = line.map(\.box.x).min()!, y0 = line.map(\.box.y).min()!
         let x1 = line.map(\.box.maxX).max()!, y1 = line.map(\.box.maxY).max()!
@@ -595,12 +604,15 @@ public struct LineCutter: Sendable {
         return (my - b * mx, b)
     }
 
-    /// The other line of a 2-line plate: directly above or below, about as tall, overlapping in x.
+    /// The other line of a 2-line plate: directly above or below, about as tall, overlapping in x. Lines are
+    /// measured by their glyphs' median top and bottom (`band`): a frame side drawn into a line as one more
+    /// blob rose past the other line's glyphs, and the two lines were read as two 1-line plates (`20-M5` /
+    /// `474.2` read `4743`, no plate).
     private func partnerLine(of main: [Component], among groups: [[Component]]) -> (line: [Component], box: PixelRect)? {
-        let m = box(of: main)
+        let m = band(of: main)
         var best: (line: [Component], box: PixelRect)?
         for g in groups where g.count >= 2 && g[0].label != main[0].label {
-            let b = box(of: g)
+            let b = band(of: g)
             let ratio = Double(b.height) / Double(m.height)
             guard ratio > 0.6, ratio < 1.6 else { continue }
             let gap = b.y >= m.maxY ? b.y - m.maxY : m.y - b.maxY

@@ -89,6 +89,22 @@ import Vision
         #expect(first.count == 2 && first[1].box.x <= 14, "the lower line starts at its first glyph: \(first.map(\.box))")
     }
 
+    /// A 2-line plate whose lower line ends in a piece of the frame's side, glyph-like and rising past the
+    /// lower glyphs into the narrow gap between the lines. Measured by its full box the lower line would
+    /// overlap the upper one and the two be cut as two 1-line plates (`20-M5` / `474.2` read `4743`, no plate).
+    @Test func aFramePieceRisingBetweenTheLinesKeepsThemOnePlate() throws {
+        var image = LumaImage(width: 150, height: 90, fill: 220)
+        func ring(left: Int, top: Int) {
+            for y in top..<top + 30 { for x in left..<left + 11 where y < top + 3 || y >= top + 27 || x < left + 3 || x >= left + 8 { image[x, y] = 30 } }
+        }
+        for k in 0..<4 { ring(left: 13 + k * 19, top: 10); ring(left: 13 + k * 19, top: 44) }
+        // "]": a side 3 px wide from row 36 to 78 with 4 px arms.
+        for y in 36..<78 { for x in 88..<95 where x >= 92 || y < 39 || y >= 75 { image[x, y] = 30 } }
+        let first = try #require(LineCutter().cuts(in: image, tight: true).first)
+        #expect(first.count == 2, "one plate of two lines: \(first.map(\.box))")
+        #expect(first.first.map { $0.box.y < 20 } == true, "the upper line first: \(first.map(\.box))")
+    }
+
     /// A plate whose printed thin line (a state's outline) runs across the tops of its 8 px-stroked glyphs,
     /// sloping so that no row holds a frame-long run: the glyphs and the line are one blob for every cut
     /// but the last resort, which clears ink thinner than half a stroke.
