@@ -437,7 +437,7 @@ public final class PlateReader: @unchecked Sendable {
     private func writeDebug(_ image: LumaImage, read: String, to folder: String, kind: String = "line") {
         debugCount += 1
         let name = "\(folder)/\(kind)\(debugCount)-\(read.isEmpty ? "none" : read).pgm"
-        FileManager.default.createFile(atPath: name, contents: Data(image.pgm))
+        _ = FileManager.default.createFile(atPath: name, contents: Data(image.pgm))
     }
 
     private func isSeparator(_ s: String) -> Bool { s == "-" || s == "." || s == "·" || s == " " }

@@ -96,6 +96,15 @@ public struct OCRSettings: Sendable, Equatable {
     /// crossings): a weighting of the reader's own candidates for the province character, not a filter.
     public var cnProvinces: [Character] = []
     public init() {}
+
+    /// What turns a second model off, in the config (`fallback_model`, `vote_model`) and on the command line.
+    public static let noModel = "none"
+
+    /// Sets the second models that are given (a config key, a command-line option), `none` turning one off.
+    public mutating func setSecondModels(fallback: String?, vote: String?) {
+        if let fallback { fallbackModel = fallback == Self.noModel ? nil : fallback }
+        if let vote { voteModel = vote == Self.noModel ? nil : vote }
+    }
 }
 
 public struct TrackingSettings: Sendable, Equatable {

@@ -177,8 +177,8 @@ struct ConfigReader {
             }
         }
         if let model = try string(map["model"], "ocr.model") { ocr.model = model }
-        if let fallback = try string(map["fallback_model"], "ocr.fallback_model") { ocr.fallbackModel = fallback == "none" ? nil : fallback }
-        if let vote = try string(map["vote_model"], "ocr.vote_model") { ocr.voteModel = vote == "none" ? nil : vote }
+        ocr.setSecondModels(fallback: try string(map["fallback_model"], "ocr.fallback_model"),
+                            vote: try string(map["vote_model"], "ocr.vote_model"))
         ocr.tessdata = try string(map["tessdata"], "ocr.tessdata")
         if let v = try number(map["workers"], "ocr.workers", range: 1...64) { ocr.workers = Int(v) }
         if let provinces = map["cn_provinces"] {

@@ -30,7 +30,7 @@ public enum Doctor {
             return FFmpegLibraries.versions
         }
         check("Tesseract") { "libtesseract \(TesseractEngine.version)" }
-        for model in [config.ocr.model] + [config.ocr.fallbackModel, config.ocr.voteModel].compactMap { $0 } {
+        for model in [config.ocr.model] + [config.ocr.fallbackModel, config.ocr.voteModel].compactMap({ $0 }) {
             check("OCR model \(model)") {
                 let resolved = try OCRModel.resolve(model, tessdata: config.ocr.tessdata)
                 _ = try TesseractEngine(model: resolved, tessdata: config.ocr.tessdata)

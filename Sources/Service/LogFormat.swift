@@ -32,8 +32,8 @@ public struct PlateWatchLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
-                    file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
+        let (level, message, extra, source) = (event.level, event.message, event.metadata, event.source)
         guard level >= levels[source] ?? self.level else { return }
         let all = metadata.merging(extra ?? [:]) { $1 }
         let time = RFC3339.string(from: Date())

@@ -118,7 +118,7 @@ final class ReloadService: Service {
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in signals {
                 guard let path = self.configPath else {
                     self.logger.warning("SIGHUP: no config file to reload (built-in demo config)")

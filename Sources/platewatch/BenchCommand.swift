@@ -46,8 +46,7 @@ struct BenchCommand: AsyncParsableCommand {
         options.capacitySeconds = capacitySeconds
         options.maxStreams = maxStreams
         options.config.ocr.model = ocrModel
-        if let fallbackModel { options.config.ocr.fallbackModel = fallbackModel == "none" ? nil : fallbackModel }
-        if let voteModel { options.config.ocr.voteModel = voteModel == "none" ? nil : voteModel }
+        options.config.ocr.setSecondModels(fallback: fallbackModel, vote: voteModel)
         do { options.config.ocr.regions = try RegionList.parse(regions) } catch { throw Setup.fail(error) }
         let report: BenchReport
         do {

@@ -93,8 +93,7 @@ struct Read: AsyncParsableCommand {
         _ = Setup.logger(verbose: false)
         var ocr = OCRSettings()
         ocr.model = ocrModel
-        if let fallbackModel { ocr.fallbackModel = fallbackModel == "none" ? nil : fallbackModel }
-        if let voteModel { ocr.voteModel = voteModel == "none" ? nil : voteModel }
+        ocr.setSecondModels(fallback: fallbackModel, vote: voteModel)
         do { ocr.regions = try RegionList.parse(regions) } catch { throw Setup.fail(error) }
         var tracking = TrackingSettings()
         tracking.minVotes = minVotes
