@@ -355,8 +355,7 @@ public struct LineCutter: Sendable {
         // letters, never as tall ones.
         func weight(_ g: [Component]) -> Int { g.count * g.map(\.box.height).sorted()[g.count / 2] }
         guard let main = groups.filter({ $0.count >= 3 }).max(by: { weight($0) < weight($1) }) else { return nil }
-        guard let partner = partnerLine(of: main, among: groups) else { return ([main], all) }
-        return (partner.box.y < band(of: main).y ? [partner.line, main] : [main, partner.line], all)
+        return (plateLines(of: main, among: groups), all)
     }
 
     /// Whether every glyph `after` has beyond the ends of `before`'s lines is as tall and at least half as
@@ -604,11 +603,11 @@ public struct LineCutter: Sendable {
         return (my - b * mx, b)
     }
 
-    /// The other line of a 2-line plate: directly above or below, about as tall, overlapping in x. Lines are
-    /// measured by their glyphs' median top and bottom (`band`): a frame side drawn into a line as one more
-    /// blob rose past the other line's glyphs, and the two lines were read as two 1-line plates (`20-M5` /
-    /// `474.2` read `4743`, no plate).
-    private func partnerLine(of main: [Component], among groups: [[Component]]) -> (line: [Component], box: PixelRect)? {
+    /// `main` with the other line of a 2-line plate where there is one (directly above or below, about as
+    /// tall, overlapping in x), top first. Lines are measured by their glyphs' median top and bottom (`band`):
+    /// a frame side drawn into a line as one more blob rose past the other line's glyphs, and the two lines
+    /// were read as two 1-line plates (`20-M5` / `474.2` read `4743`, no plate).
+    private func plateLines(of main: [Component], among groups: [[Component]]) -> [[Component]] {
         let m = band(of: main)
         var best: (line: [Component], box: PixelRect)?
         for g in groups where g.count >= 2 && g[0].label != main[0].label {
@@ -621,7 +620,8 @@ public struct LineCutter: Sendable {
             guard overlap > min(b.width, m.width) / 2 else { continue }
             if best == nil || g.count > best!.line.count { best = (g, b) }
         }
-        return best
+        guard let partner = best else { return [main] }
+        return partner.box.y < m.y ? [partner.line, main] : [main, partner.line]
     }
 
     /// Draws the line's glyphs black on white, each blob shifted onto the fitted centre line (a shear
