@@ -58,7 +58,7 @@ public enum ReportWriter {
             if let l = s.ocrPerLine, l.count > 0 {
                 out.append("OCR per text line (\(s.set)): p50 \(f(l.p50, 1)) ms, p95 \(f(l.p95, 1)) ms over \(l.count) lines")
             }
-            let relabelled = s.correctedLabels == 0 ? "" : " (\(s.correctedLabels) labels corrected by eye; \(s.exactAsLabelled) against the set's own)"
+            let relabelled = s.correctedLabels == 0 ? "" : " (\(s.correctedLabels) label\(s.correctedLabels == 1 ? "" : "s") corrected by eye; \(s.exactAsLabelled) against the set's own)"
             out.append("stills \(s.set)\(s.heldOutOnly ? " (held-out part)" : ""): \(s.exact)/\(s.readable) exact (\(pct(s.exactRate)))\(relabelled), \(s.falseReads) false reads, \(f(s.msPerImage)) ms/image")
             if !s.misses.isEmpty {
                 // The JSON report lists them all; the text keeps a sample a reader can scan.

@@ -24,6 +24,8 @@ public struct LineCutter: Sendable {
     public var freesEndGlyphs = true
     /// Binarise against each pixel's neighbourhood (`localMask`) rather than one threshold for the crop.
     var localThreshold = false
+    /// Split the light class of the crop's Otsu threshold again, at its own Otsu threshold (`cuts(lastResort:)`).
+    var splitsLight = false
     /// Clear ink thinner than half the glyphs' strokes (`removeThinStrokes`) before labelling.
     var removesThinStrokes = false
     /// Draw each line as the band its glyphs run along (`renderBand`) instead of the glyphs alone.
@@ -100,10 +102,17 @@ public struct LineCutter: Sendable {
     /// each pixel's neighbourhood. Before them all may come the first cut's lines drawn as the bands they run
     /// along (`renderBand`), where those hold more characters.
     ///
-    /// - Parameter lastResort: instead, the one cut for a tight crop none of those read: thin printed lines
-    ///   cleared first (`removeThinStrokes`). Read only then: where another cut reads, its read and this
-    ///   one's differ about as often for the better as for the worse (held-out crops, read among the others:
-    ///   Vietnamese −2, Chinese +4, US +2; read last: Chinese +4, no other change).
+    /// - Parameter lastResort: instead, the one cut for a picture none of those read. A tight crop's has thin
+    ///   printed lines cleared first (`removeThinStrokes`). Read only then: where another cut reads, its read
+    ///   and this one's differ about as often for the better as for the worse (held-out crops, read among the
+    ///   others: Vietnamese −2, Chinese +4, US +2; read last: Chinese +4, no other change).
+    ///   A located region's splits the light side of its threshold again (`splitsLight`), where at least a
+    ///   plate's five glyphs come out: a small plate with much dark vehicle around it has the region's
+    ///   threshold between vehicle and plate, and its grey glyphs (blurred, or lit flat) go with the plate
+    ///   (EU photos: Slovak `RK-959AF`, 25 px tall in a 164×56 region, no glyph cut). EU photos 76 → 78,
+    ///   wrong reads 31 → 29, about 80 → 85 ms a photo; parking frames 39 unchanged (one no-read became a
+    ///   wrong read); the crop sets unchanged. Photos only: video frames read the first cut that reads
+    ///   (`PlateReader.firstRead`) and other frames of the vehicle come.
     public func cuts(in original: LumaImage, tight: Bool = false, lastResort: Bool = false) -> [[Line]] {
         guard original.width >= 16, original.height >= 8 else { return [] }
         if tight, minimumTallness != Self.tightMinimumTallness {
@@ -119,8 +128,13 @@ public struct LineCutter: Sendable {
             shrink = Double(original.height) / Double(Self.largestCutHeight)
             original = Resample.area(original, width: max(16, Int(Double(original.width) / shrink)), height: Self.largestCutHeight)
         }
-        if lastResort && !tight { return [] }
         guard tight else {
+            if lastResort {
+                var plateWhite = self
+                plateWhite.splitsLight = true
+                let lines = plateWhite.deskewed(original, darkInk: true).lines
+                return Self.glyphs(lines) >= 5 ? Self.restored([lines], shrink: shrink, factor: 1, pad: 0) : []
+            }
             // A region with more dark vehicle than white plate turns the polarity guess around, and the gaps
             // between dark glyphs then pass for glyphs (EU photos: `RK-828AG` on a dark car): the other
             // polarity is a second cut when it finds a plate's worth of glyphs.
@@ -298,7 +312,8 @@ public struct LineCutter: Sendable {
     private func cut(_ crop: LumaImage, padding: Int, darkInk forced: Bool? = nil,
                      plate: PixelRect? = nil) -> Polarised {
         let centre = plate.map { Self.centre(of: $0) } ?? Self.centre(of: crop)
-        let t = otsuThreshold(crop, region: centre)
+        var t = otsuThreshold(crop, region: centre)
+        if splitsLight { t = otsuThreshold(crop, region: centre, above: t) }
         if let forced { return Polarised(lines: cut(crop, threshold: t, darkInk: forced, padding: padding).lines, darkInk: forced, threshold: t) }
         var darkInCentre = 0
         for y in centre.y..<centre.maxY { for x in centre.x..<centre.maxX where crop[x, y] < t { darkInCentre += 1 } }
@@ -806,10 +821,10 @@ public struct LineCutter: Sendable {
     }
 
     /// Otsu's threshold over `region`: the level that best splits ink from background.
-    func otsuThreshold(_ image: LumaImage, region: PixelRect) -> UInt8 {
+    func otsuThreshold(_ image: LumaImage, region: PixelRect, above floor: UInt8 = 0) -> UInt8 {
         var histogram = [Int](repeating: 0, count: 256)
-        for y in region.y..<region.maxY { for x in region.x..<region.maxX { histogram[Int(image[x, y])] += 1 } }
-        let total = Double(region.area)
+        for y in region.y..<region.maxY { for x in region.x..<region.maxX where image[x, y] >= floor { histogram[Int(image[x, y])] += 1 } }
+        let total = Double(histogram.reduce(0, +))
         let sumAll = histogram.enumerated().reduce(0.0) { $0 + Double($1.offset * $1.element) }
         var sumBack = 0.0, weightBack = 0.0, best = 0.0, level = 128
         for t in 0..<256 {

@@ -110,7 +110,8 @@ public final class PlateReader: @unchecked Sendable {
     /// unsure, and the plate with the most votes wins (`votes`: a read less an end character votes for the
     /// longer plate too); of as many, the longer (a cut that keeps a glyph another lost at the frame), then
     /// the surer. A first cut read alike at every height settles it.
-    /// A tight crop no cut reads has one more cut, its last resort (`LineCutter.cuts(lastResort:)`).
+    /// A picture no cut reads has one more cut, its last resort (`LineCutter.cuts(lastResort:)`); where
+    /// the last resort has no lines, the second model reads the cuts before it.
     /// Where under `secondOpinionShare` of the reads vote for the winner (no read at all included), the
     /// second model (`ocr.vote_model`) reads every cut at every height too and its reads join the vote.
     ///
@@ -135,9 +136,9 @@ public final class PlateReader: @unchecked Sendable {
         let heights = votingGlyphHeights
         var reads: [LinesRead] = []
         var readCuts: [[LineCutter.Line]] = []
-        for lastResort in [false, true] where reads.isEmpty && (given || !lastResort) {
+        for lastResort in [false, true] where reads.isEmpty {
             let cuts = cuts(lastResort)
-            readCuts = cuts
+            if !cuts.isEmpty { readCuts = cuts }
             var left = cuts.count * (heights.count + (fallback == nil ? 0 : 1))
             // Counts a read; true once no reads left could change the winner. A plate not read yet could
             // gather the votes of the two plates it is one character longer than.

@@ -129,7 +129,28 @@ import Vision
         for k in 0..<7 { drawGlyph(&image, left: 8 + k * 19) }
         let last = LineCutter().cuts(in: image, tight: true, lastResort: true)
         #expect(last.first?.reduce(0) { $0 + $1.glyphs } == 7)
-        #expect(LineCutter().cuts(in: image, lastResort: true).isEmpty, "a located region has no last resort")
+    }
+
+    /// A small plate in a located region, mostly dark vehicle around it, its glyphs grey against the white
+    /// plate (a Slovak `RK-959AF` 25 px tall in a 164×56 region): one threshold for the region splits vehicle
+    /// from plate and takes the glyphs for plate; the last resort splits the plate's side again.
+    @Test func greyGlyphsOnASmallPlateInADarkRegionAreCutByTheLastResort() throws {
+        var image = LumaImage(width: 200, height: 80, fill: 50)
+        for y in 27..<53 { for x in 25..<175 { image[x, y] = 225 } }
+        for k in 0..<7 {
+            let left = 32 + k * 20
+            for y in 30..<50 { for x in left..<left + 12 where y < 33 || y >= 47 || x < left + 3 || x >= left + 9 { image[x, y] = 150 } }
+        }
+        let usual = LineCutter().cuts(in: image).map { $0.reduce(0) { $0 + $1.glyphs } }
+        #expect(usual.allSatisfy { $0 < 7 }, "the region's threshold puts the grey glyphs with the plate: \(usual)")
+        let last = LineCutter().cuts(in: image, lastResort: true)
+        try #require(last.count == 1)
+        #expect(last[0].count == 1)
+        #expect(last[0].reduce(0) { $0 + $1.glyphs } == 7)
+        #expect(last[0].first?.glyphHeight == 20)
+        var plain = LumaImage(width: 150, height: 50, fill: 220)
+        for k in 0..<4 { drawGlyph(&plain, left: 8 + k * 19) }
+        #expect(LineCutter().cuts(in: plain, lastResort: true).isEmpty, "fewer glyphs than a plate has: no last resort")
     }
 
     @Test func shrinkingByAreaAveragesWhatEachPixelCovers() {
