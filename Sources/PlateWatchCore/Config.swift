@@ -86,8 +86,15 @@ public struct OCRSettings: Sendable, Equatable {
     public var fallbackModel: String? = nil
     /// A second model for pictures with no later frames (a crop, a still photo): where fewer than 3 in 4 of
     /// the first model's reads agree, it reads the same lines at every glyph height and its reads join the
-    /// vote. Not used on video frames, where the tracker votes over frames. Default `plate-b`.
-    public var voteModel: String? = "plate-b"
+    /// vote. Not used on video frames, where the tracker votes over frames. Default: `plate-b` beside the
+    /// default `plate`, none beside any other model (who chooses `eng` or a model of their own reads with it
+    /// alone unless they name a second one).
+    public var voteModel: String? {
+        get { chosenVoteModel ?? (model == "plate" ? "plate-b" : nil) }
+        set { chosenVoteModel = .some(newValue) }
+    }
+    /// The vote model as set (`.some(nil)`: none); nil while it follows `model`.
+    private var chosenVoteModel: String??
     /// Folder with `<model>.traineddata` files when `model` is a name. Default: Debian's tessdata folder.
     public var tessdata: String? = nil
     /// OCR engines shared by all cameras (each reads one plate at a time). Default: one per core.

@@ -82,7 +82,7 @@ struct Read: AsyncParsableCommand {
     @Flag(name: .long, help: "One JSON object per file.") var json = false
     @Option(name: .long, help: "OCR model: plate (PlateWatch's own), eng, a name in tessdata, or a .traineddata path.") var ocrModel: String = "plate"
     @Option(name: .long, help: "Second OCR model for lines the first reads as no plate or unsure, or none.") var fallbackModel: String?
-    @Option(name: .long, help: "Second OCR model for a crop or photo whose reads disagree: it reads it too and its reads vote (default plate-b), or none.") var voteModel: String?
+    @Option(name: .long, help: "Second OCR model for a crop or photo whose reads disagree: it reads it too and its reads vote (default plate-b beside the plate model), or none.") var voteModel: String?
     @Option(name: .long, help: "Agreeing frame reads a video plate needs.") var minVotes: Int = 1
     @Option(name: .long, help: "Plate grammars, comma-separated: vn, cn, generic.") var regions: String = "vn,cn"
     @Flag(name: .long, help: "Print the time spent per stage on stderr.") var timings = false

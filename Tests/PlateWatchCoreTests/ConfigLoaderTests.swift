@@ -37,6 +37,8 @@ import Testing
         #expect(config.ocr.fallbackModel == nil)
         #expect(config.ocr.voteModel == "plate-b")
         #expect(try ConfigLoader.parse(valid + "\nocr:\n  vote_model: none\n").ocr.voteModel == nil)
+        #expect(try ConfigLoader.parse(valid + "\nocr:\n  model: eng\n").ocr.voteModel == nil, "another model reads alone")
+        #expect(try ConfigLoader.parse(valid + "\nocr:\n  model: eng\n  vote_model: plate-b\n").ocr.voteModel == "plate-b")
         #expect(config.tracking.repeatWindow == 30)
         let defaults = try ConfigLoader.parse(valid)
         #expect(defaults.ocr.model == "plate", "the plate-trained model is the default")
