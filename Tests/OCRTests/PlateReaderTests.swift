@@ -180,6 +180,27 @@ import Vision
         }
     }
 
+    /// A row of `count` dark rings ('0', 11 × 30 px) on a light picture.
+    func ringRow(_ count: Int) -> LumaImage {
+        var image = LumaImage(width: 30 + count * 19, height: 60, fill: 220)
+        for k in 0..<count {
+            let left = 15 + k * 19
+            for y in 15..<45 { for x in left..<left + 11 where y < 18 || y >= 42 || x < left + 3 || x >= left + 8 { image[x, y] = 30 } }
+        }
+        return image
+    }
+
+    @Test func aLocatedLineOfMoreGlyphsThanAPlateHasIsNotRead() throws {
+        let reader = try PlateReader()
+        reader.recordsLineTimes = true
+        _ = reader.read(crop: ringRow(12))
+        #expect(reader.lineSeconds.isEmpty, "12 glyphs on a line are lettering, not a plate: no engine call")
+        _ = reader.read(crop: ringRow(8))
+        #expect(reader.lineSeconds.count == 1, "8 glyphs may be a plate and are read")
+        _ = reader.read(crop: ringRow(12), tight: true)
+        #expect(reader.lineSeconds.count > 1, "a crop given as a plate is read whatever its glyph count")
+    }
+
     @Test func rejectsAFrameWithoutPlates() throws {
         let reader = try PlateReader()
         let flat = LumaImage(width: 320, height: 80, fill: 128)
