@@ -106,8 +106,8 @@ public struct LineCutter: Sendable {
     ///   printed lines cleared first (`removeThinStrokes`). Read only then: where another cut reads, its read
     ///   and this one's differ about as often for the better as for the worse (held-out crops, read among the
     ///   others: Vietnamese −2, Chinese +4, US +2; read last: Chinese +4, no other change).
-    ///   A located region's splits the light side of its threshold again (`splitsLight`), where at least a
-    ///   plate's five glyphs come out: a small plate with much dark vehicle around it has the region's
+    ///   A located region's splits the light side of its threshold again (`splitsLight`) for dark glyphs,
+    ///   where at least a plate's five come out: a small plate with much dark vehicle around it has the region's
     ///   threshold between vehicle and plate, and its grey glyphs (blurred, or lit flat) go with the plate
     ///   (EU photos: Slovak `RK-959AF`, 25 px tall in a 164×56 region, no glyph cut). EU photos 76 → 78,
     ///   wrong reads 31 → 29, about 80 → 85 ms a photo; parking frames 39 unchanged (one no-read became a

@@ -229,8 +229,8 @@ public final class PlateReader: @unchecked Sendable {
     /// one 8 and a Hanzi's parts. On the footage such lines (12 glyphs, read in frame after frame) took
     /// 18 ms each and were most of the slowest candidates: OCR per candidate p95 18.7 and 16.9 → 14.5 and
     /// 14.4 ms (`bench --accuracy-only`, the two binaries run in turn); the footage, EU photos and parking
-    /// frames read as before. Not in tight crops, where a
-    /// cut may hold frame pieces and a Hanzi in parts beside the plate's glyphs (held-out Chinese crops: 1 lost).
+    /// frames read as before. Not in tight crops, where a cut may hold frame pieces and a Hanzi in parts
+    /// beside the plate's glyphs (held-out Chinese crops: 1 lost).
     static let maxLineGlyphs = 11
 
     /// One engine's read of the cut lines, fitted to the grammar; nil when it fits no plate.
