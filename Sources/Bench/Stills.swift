@@ -110,8 +110,9 @@ enum FootageCropsBench {
         var seconds = 0.0
         var misses: [String] = []
         // Every crop is cut first and read after: FFmpeg's frame threads go on decoding ahead after a frame is
-        // returned, and on two cores the OCR timed beside them swung from run to run (OCR per line p95 9.0
-        // and 13.6 ms in two runs of the same code; cut first, 9.1 and 8.7). The target is per line on one core.
+        // returned, and on two cores the OCR timed beside them was timed with their load (OCR per line p95 9.0
+        // and 13.6 ms in two runs of the same code; cut first, 9.1 and 8.7). The target is per line on one
+        // core. The machine's own speed still swings: a later run cut first gave p50 7.1 ms (5.5 usually), p95 13.7.
         var crops: [(clip: String, frame: Int, vehicle: GroundTruth.Vehicle, crop: LumaImage)] = []
         for (c, clip) in footage.clips.enumerated() {
             progress(c + 1, footage.clips.count * 2)
