@@ -820,10 +820,14 @@ public struct LineCutter: Sendable {
         return Kernels.adaptiveThreshold(crop, radius: max(2, crop.height / 6), offset: offset, darkInk: darkInk)
     }
 
-    /// Otsu's threshold over `region`: the level that best splits ink from background.
+    /// Otsu's threshold over `region`: the level that best splits ink from background. `floor`: only the
+    /// levels from it up (the light class of a first split, `splitsLight`).
     func otsuThreshold(_ image: LumaImage, region: PixelRect, above floor: UInt8 = 0) -> UInt8 {
         var histogram = [Int](repeating: 0, count: 256)
-        for y in region.y..<region.maxY { for x in region.x..<region.maxX where image[x, y] >= floor { histogram[Int(image[x, y])] += 1 } }
+        for y in region.y..<region.maxY { for x in region.x..<region.maxX { histogram[Int(image[x, y])] += 1 } }
+        // Levels below the floor are dropped after counting: the count stays one plain pass for every
+        // located region, which almost always asks with no floor.
+        for level in 0..<Int(floor) { histogram[level] = 0 }
         let total = Double(histogram.reduce(0, +))
         let sumAll = histogram.enumerated().reduce(0.0) { $0 + Double($1.offset * $1.element) }
         var sumBack = 0.0, weightBack = 0.0, best = 0.0, level = 128
