@@ -8,7 +8,14 @@ public struct Component: Sendable, Equatable {
     public var label: Int32
 }
 
-/// Labels 8-connected regions of non-zero pixels with one pass of union-find over the rows.
+/// Labels 8-connected regions of non-zero pixels.
+///
+/// Works on runs of set pixels rather than on pixels: a row's runs are found 16 bytes at a time, joined to
+/// the runs of the row above they touch (union-find over runs), and each run's label is written once at
+/// the end. Per-pixel union-find was half the locator's time on 1080p frames (`perf`, bundled footage); a
+/// closed edge mask has a few thousand runs against half a million pixels. `init(pixelwise:)` is the
+/// plain per-pixel twin; tests assert both give the same labels and components.
+/// Components are numbered in raster order of their first pixel.
 public struct ComponentLabeling {
     public let components: [Component]
     /// Per-pixel component label, 0 for background; index into `components` is label − 1.
@@ -16,6 +23,72 @@ public struct ComponentLabeling {
     public let width: Int
 
     public init(_ mask: LumaImage) {
+        let w = mask.width, h = mask.height
+        // Runs as [start, end) within their row; a row's runs are runStart[rowRuns[y]..<rowRuns[y + 1]].
+        var runStart: [Int] = [], runEnd: [Int] = [], runRow: [Int] = []
+        var rowRuns = [Int](repeating: 0, count: h + 1)
+        runStart.reserveCapacity(1024); runEnd.reserveCapacity(1024); runRow.reserveCapacity(1024)
+        mask.pixels.withUnsafeBytes { p in
+            let zero = SIMD16<UInt8>(repeating: 0)
+            for y in 0..<h {
+                rowRuns[y] = runStart.count
+                let row = y * w
+                var x = 0
+                while x < w {
+                    while x + 16 <= w, p.loadUnaligned(fromByteOffset: row + x, as: SIMD16<UInt8>.self) == zero { x += 16 }
+                    while x < w, p[row + x] == 0 { x += 1 }
+                    guard x < w else { break }
+                    let start = x
+                    while x + 16 <= w, !any(p.loadUnaligned(fromByteOffset: row + x, as: SIMD16<UInt8>.self) .== zero) { x += 16 }
+                    while x < w, p[row + x] != 0 { x += 1 }
+                    runStart.append(start); runEnd.append(x); runRow.append(y)
+                }
+            }
+            rowRuns[h] = runStart.count
+        }
+
+        var parent = Array(0..<runStart.count)
+        func find(_ a: Int) -> Int {
+            var a = a
+            while parent[a] != a {
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            }
+            return a
+        }
+        for y in 1..<max(1, h) {
+            var j = rowRuns[y - 1]
+            let aboveEnd = rowRuns[y]
+            for r in rowRuns[y]..<rowRuns[y + 1] {
+                // 8-connected: a run above touches [start, end) when it reaches start − 1 … end.
+                while j < aboveEnd, runEnd[j] < runStart[r] { j += 1 }
+                var k = j
+                while k < aboveEnd, runStart[k] <= runEnd[r] {
+                    let ra = find(r), rb = find(k)
+                    if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+                    k += 1
+                }
+            }
+        }
+
+        var labels = [Int32](repeating: 0, count: w * h)
+        var dense = [Int32](repeating: 0, count: runStart.count)
+        var boxes = Boxes()
+        for r in 0..<runStart.count {
+            let root = find(r)
+            if dense[root] == 0 { dense[root] = boxes.open() }
+            let d = dense[root], s = runStart[r], e = runEnd[r], y = runRow[r]
+            boxes.add(to: d, x0: s, x1: e - 1, y: y, pixels: e - s)
+            labels.withUnsafeMutableBufferPointer { $0[(y * w + s)..<(y * w + e)].update(repeating: d) }
+        }
+        components = boxes.components
+        self.labels = labels
+        self.width = w
+    }
+
+    /// The per-pixel twin: one pass of union-find over the pixels, joining each to its already-visited
+    /// neighbours. Slow; kept as the reference the run labelling is tested against.
+    public init(pixelwise mask: LumaImage) {
         let w = mask.width, h = mask.height
         var labels = [Int32](repeating: 0, count: w * h)
         var parent: [Int32] = [0]
@@ -56,27 +129,41 @@ public struct ComponentLabeling {
             }
         }
 
-        // Resolve to dense labels and gather boxes.
         var dense = [Int32](repeating: 0, count: parent.count)
-        var minX: [Int] = [], minY: [Int] = [], maxX: [Int] = [], maxY: [Int] = [], counts: [Int] = []
+        var boxes = Boxes()
         for i in 0..<(w * h) where labels[i] != 0 {
             let root = find(labels[i])
-            if dense[Int(root)] == 0 {
-                minX.append(Int.max); minY.append(Int.max); maxX.append(-1); maxY.append(-1); counts.append(0)
-                dense[Int(root)] = Int32(counts.count)
-            }
-            let d = dense[Int(root)]
-            labels[i] = d
-            let k = Int(d) - 1, x = i % w, y = i / w
-            minX[k] = min(minX[k], x); maxX[k] = max(maxX[k], x)
-            minY[k] = min(minY[k], y); maxY[k] = max(maxY[k], y)
-            counts[k] += 1
+            if dense[Int(root)] == 0 { dense[Int(root)] = boxes.open() }
+            labels[i] = dense[Int(root)]
+            boxes.add(to: labels[i], x0: i % w, x1: i % w, y: i / w, pixels: 1)
         }
-        components = (0..<counts.count).map { k in
-            Component(box: PixelRect(x: minX[k], y: minY[k], width: maxX[k] - minX[k] + 1, height: maxY[k] - minY[k] + 1),
-                      pixelCount: counts[k], label: Int32(k + 1))
-        }
+        components = boxes.components
         self.labels = labels
         self.width = w
+    }
+
+    /// Bounding boxes and pixel counts gathered per dense label.
+    private struct Boxes {
+        var minX: [Int] = [], minY: [Int] = [], maxX: [Int] = [], maxY: [Int] = [], counts: [Int] = []
+
+        /// A new component; returns its label.
+        mutating func open() -> Int32 {
+            minX.append(Int.max); minY.append(Int.max); maxX.append(-1); maxY.append(-1); counts.append(0)
+            return Int32(counts.count)
+        }
+
+        mutating func add(to label: Int32, x0: Int, x1: Int, y: Int, pixels: Int) {
+            let k = Int(label) - 1
+            minX[k] = min(minX[k], x0); maxX[k] = max(maxX[k], x1)
+            minY[k] = min(minY[k], y); maxY[k] = max(maxY[k], y)
+            counts[k] += pixels
+        }
+
+        var components: [Component] {
+            (0..<counts.count).map { k in
+                Component(box: PixelRect(x: minX[k], y: minY[k], width: maxX[k] - minX[k] + 1, height: maxY[k] - minY[k] + 1),
+                          pixelCount: counts[k], label: Int32(k + 1))
+            }
+        }
     }
 }

@@ -76,6 +76,26 @@ import Vision
         #expect(Kernels.mean(big) == 255, "no lane overflow on a large bright frame")
     }
 
+    /// Masks with single pixels, diagonal touches, runs across vector boundaries and rows wider than a vector.
+    static func masks() -> [LumaImage] {
+        images().flatMap { image in
+            [16, 128, 240].map { t in
+                var mask = Kernels.thresholdScalar(image, UInt8(t))
+                // A diagonal staircase: 8-connected through corners only.
+                for i in 0..<min(mask.width, mask.height) { mask[i, i] = 255 }
+                return mask
+            }
+        } + [LumaImage(width: 40, height: 3, fill: 255), LumaImage(width: 40, height: 3, fill: 0), LumaImage(width: 0, height: 0)]
+    }
+
+    @Test func runLabellingAgreesWithThePixelwiseTwin() {
+        for mask in Self.masks() {
+            let runs = ComponentLabeling(mask), pixels = ComponentLabeling(pixelwise: mask)
+            #expect(runs.components == pixels.components, "\(mask.width)x\(mask.height)")
+            #expect(runs.labels == pixels.labels, "\(mask.width)x\(mask.height)")
+        }
+    }
+
     @Test func kernelsAgreeOnRealFrames() throws {
         let frames = try Footage.frames(count: 2)
         try #require(frames.count == 2, "testvideos/ must hold the bundled clips")
@@ -90,6 +110,13 @@ import Vision
             #expect(Kernels.mean(edges) == Kernels.meanScalar(edges))
             #expect(Kernels.adaptiveThreshold(small, radius: 12, offset: 8, darkInk: true)
                 == Kernels.adaptiveThresholdScalar(small, radius: 12, offset: 8, darkInk: true))
+            // The locator's closed edge mask and a glyph mask, as the locator and line cutter label them.
+            for mask in [Kernels.rowMorphology(Kernels.threshold(edges, 30), radius: 4, dilate: true),
+                         Kernels.adaptiveThreshold(small, radius: 12, offset: 8, darkInk: true)] {
+                let runs = ComponentLabeling(mask), pixels = ComponentLabeling(pixelwise: mask)
+                #expect(runs.components == pixels.components)
+                #expect(runs.labels == pixels.labels)
+            }
         }
     }
 }
