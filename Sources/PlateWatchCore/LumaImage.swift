@@ -18,7 +18,8 @@ public struct LumaImage: Sendable, Equatable {
         self.init(width: width, height: height, pixels: [UInt8](repeating: fill, count: width * height))
     }
 
-    @inline(__always)
+    // Inlinable: the other modules' per-pixel loops otherwise call it (a tenth of cutting a crop).
+    @inlinable
     public subscript(x: Int, y: Int) -> UInt8 {
         get { pixels[y * width + x] }
         set { pixels[y * width + x] = newValue }
