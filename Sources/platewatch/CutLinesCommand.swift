@@ -18,8 +18,14 @@ struct CutLines: ParsableCommand {
     @Option(name: .long, help: "Folder for the line images and their ground truth.") var out: String
     @Option(name: .long, help: "Prefix of the written file names.") var prefix: String = "line"
     @Flag(name: .long, help: "Name each picture left out, and why, on stderr.") var verbose = false
+    @Option(name: .long, help: "K/N: cut only the pictures whose list index is K modulo N, named as a whole run names them (N processes on N cores).")
+    var part: String = "0/1"
 
     func run() throws {
+        let parts = part.split(separator: "/").compactMap { Int($0) }
+        guard parts.count == 2, parts[1] >= 1, (0..<parts[1]).contains(parts[0]) else {
+            throw Setup.fail(PlateWatchError(.config, subject: "--part \(part)", message: "expected K/N with 0 ≤ K < N, such as 0/2"))
+        }
         let entries: [(path: String, lines: [String], tight: Bool)]
         do {
             let text = try String(contentsOfFile: list, encoding: .utf8)
@@ -34,11 +40,12 @@ struct CutLines: ParsableCommand {
         } catch { throw Setup.fail(error) }
 
         let cutter = LineCutter()
-        var written = 0, wrongLineCount = 0, wrongGlyphs = 0, unreadable = 0
-        for (index, entry) in entries.enumerated() {
-            if index % 500 == 0 {
+        var written = 0, wrongLineCount = 0, wrongGlyphs = 0, unreadable = 0, seen = 0
+        for (index, entry) in entries.enumerated() where index % parts[1] == parts[0] {
+            if index % 500 < parts[1] {
                 FileHandle.standardError.write(Data("cut-lines: \(index)/\(entries.count) pictures, \(written) lines\n".utf8))
             }
+            seen += 1
             guard let frame = try? MediaReader(url: entry.path, camera: "train").next() else {
                 unreadable += 1
                 continue
@@ -73,7 +80,7 @@ struct CutLines: ParsableCommand {
                 written += 1
             }
         }
-        Swift.print("cut-lines: \(entries.count) pictures → \(written) lines; left out: \(wrongLineCount) other line count, "
+        Swift.print("cut-lines: \(seen) pictures → \(written) lines; left out: \(wrongLineCount) other line count, "
             + "\(wrongGlyphs) implausible glyph count, \(unreadable) unreadable")
     }
 

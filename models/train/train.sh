@@ -76,16 +76,25 @@ wait $rendering
 [ -z "$augmenting" ] || wait $augmenting
 
 step "cutting lines"
-run_logged cut-synth "$BIN" cut-lines --list "$WORK/synth/list.tsv" --out "$WORK/lines/synth" --prefix s
-run_logged cut-synth-eval "$BIN" cut-lines --list "$WORK/synth-eval/list.tsv" --out "$WORK/lines/synth-eval" --prefix v
-for part in train eval; do
-    if [ -s "$WORK/real-$part.tsv" ]; then
-        run_logged cut-real-$part "$BIN" cut-lines --list "$WORK/real-$part.tsv" --out "$WORK/lines/real-$part" --prefix r
+# Two processes, each every other picture of every list (`--part`): the files are named as one process
+# names them, so the lines, their sorted lists and the model are the same as a single cut's.
+cut_part() {
+    local k=$1
+    run_logged cut-synth-$k "$BIN" cut-lines --part "$k/2" --list "$WORK/synth/list.tsv" --out "$WORK/lines/synth" --prefix s
+    run_logged cut-synth-eval-$k "$BIN" cut-lines --part "$k/2" --list "$WORK/synth-eval/list.tsv" --out "$WORK/lines/synth-eval" --prefix v
+    for part in train eval; do
+        if [ -s "$WORK/real-$part.tsv" ]; then
+            run_logged cut-real-$part-$k "$BIN" cut-lines --part "$k/2" --list "$WORK/real-$part.tsv" --out "$WORK/lines/real-$part" --prefix r
+        fi
+    done
+    if [ -s "$WORK/augmented/list.tsv" ]; then
+        run_logged cut-augmented-$k "$BIN" cut-lines --part "$k/2" --list "$WORK/augmented/list.tsv" --out "$WORK/lines/augmented" --prefix a
     fi
-done
-if [ -s "$WORK/augmented/list.tsv" ]; then
-    run_logged cut-augmented "$BIN" cut-lines --list "$WORK/augmented/list.tsv" --out "$WORK/lines/augmented" --prefix a
-fi
+}
+mkdir -p "$WORK/lines/synth" "$WORK/lines/synth-eval" "$WORK/lines/real-train" "$WORK/lines/real-eval" "$WORK/lines/augmented"
+cut_part 0 & cutting=$!
+cut_part 1
+wait $cutting
 
 step "making .lstmf files"
 find "$WORK/lines" -name '*.pgm' | xargs -P2 -n 200 sh -c \
