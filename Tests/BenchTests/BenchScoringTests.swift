@@ -172,7 +172,7 @@ import TestSupport
             return
         }
         let fixes = try LabelCorrections(file: file)
-        #expect(fixes.bySet["vn_vitocolerole_plate_crops"]?.count == 14, "10 held-out and 4 training-part labels")
+        #expect(fixes.bySet["vn_vitocolerole_plate_crops"]?.count == 15, "11 held-out and 4 training-part labels")
         #expect(fixes.bySet["openalpr_endtoend_eu"]?.count == 1)
         #expect(fixes.bySet.count == 2)
         guard let real = Footage.realData else {
