@@ -103,7 +103,7 @@ footage: footage-deps
 	/usr/bin/python3 tools/footage/generate.py --out testvideos
 	/usr/bin/python3 tools/footage/frames.py testvideos
 
-# Retrains models/plate-b.traineddata from scratch (about 70 min on 2 cores; not part of `make test`):
+# Retrains models/plate-b.traineddata from scratch (60 min measured from a fresh clone, build included; not part of `make test`):
 # renders plates, cuts them with the reader's own line cutter, trains with lstmtraining on them and on the
 # training part of ../shared/data/real's crop sets (models/train/split.csv, labels corrected by
 # benchmarks/label-corrections.csv), anneals the last state at a tenth of the learning rate, evaluates with
