@@ -18,7 +18,7 @@ public struct LumaImage: Sendable, Equatable {
         self.init(width: width, height: height, pixels: [UInt8](repeating: fill, count: width * height))
     }
 
-    // Inlinable: the other modules' per-pixel loops otherwise call it (a tenth of cutting a crop).
+    // Inlinable: the other modules' per-pixel loops otherwise call it (7 % of `cut-lines`' time in `perf`).
     @inlinable
     public subscript(x: Int, y: Int) -> UInt8 {
         get { pixels[y * width + x] }
