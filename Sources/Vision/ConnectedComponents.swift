@@ -25,9 +25,9 @@ public struct ComponentLabeling {
     public init(_ mask: LumaImage) {
         let w = mask.width, h = mask.height
         // Runs as [start, end) within their row; a row's runs are runStart[rowRuns[y]..<rowRuns[y + 1]].
-        var runStart: [Int] = [], runEnd: [Int] = [], runRow: [Int] = []
+        var runStart: [Int] = [], runEnd: [Int] = []
         var rowRuns = [Int](repeating: 0, count: h + 1)
-        runStart.reserveCapacity(1024); runEnd.reserveCapacity(1024); runRow.reserveCapacity(1024)
+        runStart.reserveCapacity(1024); runEnd.reserveCapacity(1024)
         mask.pixels.withUnsafeBytes { p in
             // Eight bytes at a time as one word: all clear is 0; (v − 0x01…) & ~v & 0x80… is 0 exactly when
             // no byte is 0. (`==` on a SIMD16 vector compiled to a lane-by-lane loop through the stack.)
@@ -44,7 +44,7 @@ public struct ComponentLabeling {
                     let start = x
                     while x + 8 <= w, case let v = word(row + x), (v &- ones) & ~v & highs == 0 { x += 8 }
                     while x < w, p[row + x] != 0 { x += 1 }
-                    runStart.append(start); runEnd.append(x); runRow.append(y)
+                    runStart.append(start); runEnd.append(x)
                 }
             }
             rowRuns[h] = runStart.count
@@ -77,12 +77,16 @@ public struct ComponentLabeling {
         var labels = [Int32](repeating: 0, count: w * h)
         var dense = [Int32](repeating: 0, count: runStart.count)
         var boxes = Boxes()
-        for r in 0..<runStart.count {
-            let root = find(r)
-            if dense[root] == 0 { dense[root] = boxes.open() }
-            let d = dense[root], s = runStart[r], e = runEnd[r], y = runRow[r]
-            boxes.add(to: d, x0: s, x1: e - 1, y: y, pixels: e - s)
-            labels.withUnsafeMutableBufferPointer { $0[(y * w + s)..<(y * w + e)].update(repeating: d) }
+        labels.withUnsafeMutableBufferPointer { plane in
+            for y in 0..<h {
+                for r in rowRuns[y]..<rowRuns[y + 1] {
+                    let root = find(r)
+                    if dense[root] == 0 { dense[root] = boxes.open() }
+                    let d = dense[root], s = runStart[r], e = runEnd[r]
+                    boxes.add(to: d, x0: s, x1: e - 1, y: y, pixels: e - s)
+                    plane[(y * w + s)..<(y * w + e)].update(repeating: d)
+                }
+            }
         }
         components = boxes.components
         self.labels = labels

@@ -93,10 +93,7 @@ public struct PlateLocator: Sendable {
         let mean = Kernels.mean(edges)
         let t = UInt8(clamping: max(Int(settings.minEdgeThreshold), Int(mean * 4)))
         let binary = Kernels.threshold(edges, t)
-        // Close along rows (gaps between strokes and characters ≈ 4 half-size pixels), then bridge the
-        // gap between the two lines of a 2-line plate with a short vertical close.
-        let rowsClosed = Kernels.rowMorphology(Kernels.rowMorphology(binary, radius: 4, dilate: true), radius: 4, dilate: false)
-        let closed = Kernels.columnMorphology(Kernels.columnMorphology(rowsClosed, radius: 2, dilate: true), radius: 1, dilate: false)
+        let (rowsClosed, closed) = Self.closing(binary)
         let maxW = Int(Double(small.width) * settings.maxPlateWidthShare)
         // The vertical close can join a 1-line plate to a bumper edge or a badge above or below it (EU
         // photos: `M5-XSX` proposed only with the BMW badge over it); the row-closed mask keeps such a plate
@@ -128,6 +125,13 @@ public struct PlateLocator: Sendable {
             blobs.append((line.box, line.score * 0.75))
         }
         return blobs + stackedPairs(blobs)
+    }
+
+    /// The edge mask closed along rows (gaps between strokes and characters ≈ 4 half-size pixels), and that
+    /// closed again along columns to bridge the gap between the two lines of a 2-line plate.
+    public static func closing(_ binary: LumaImage) -> (rows: LumaImage, both: LumaImage) {
+        let rows = Kernels.rowMorphology(Kernels.rowMorphology(binary, radius: 4, dilate: true), radius: 4, dilate: false)
+        return (rows, Kernels.columnMorphology(Kernels.columnMorphology(rows, radius: 2, dilate: true), radius: 1, dilate: false))
     }
 
     /// The two lines of a 2-line plate often close into separate blobs: one above the other, about as
