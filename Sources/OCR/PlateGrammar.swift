@@ -145,8 +145,12 @@ public enum PlateGrammar {
     /// Whether a normalised plate text fits a layout as it stands, with no repair: the check for plates the
     /// tracker's character vote puts together from several reads.
     public static func fits(_ plate: String, format: PlateFormat) -> Bool {
+        format == .generic ? genericMatch(Array(plate))?.repairs == 0 : fitsNationalLayout(plate)
+    }
+
+    /// Whether a normalised plate text fits one of the Vietnamese or Chinese layouts as it stands.
+    public static func fitsNationalLayout(_ plate: String) -> Bool {
         let text = Array(plate)
-        if format == .generic { return genericMatch(text)?.repairs == 0 }
         return (oneLine + twoLine).contains { layout in
             guard layout.pattern.count == text.count, let (fixed, repairs) = repair(text, to: layout.pattern) else { return false }
             return repairs == 0 && valid(fixed, layout)

@@ -209,11 +209,23 @@ public final class PlateReader: @unchecked Sendable {
     /// at a line's end is lost at every glyph height alike, so one cut that keeps it (the band,
     /// `LineCutter.cuts`) is outvoted by the others; counted for the longer read, those reads no longer
     /// outvote it. Held-out US crops 28 → 31, Vietnamese 180 → 179, Chinese 265 (unchanged).
+    ///
+    /// Not where the longer plate fits a national layout (`PlateGrammar.fitsNationalLayout`) and its extra end character
+    /// is a `1` or `7`: that is what the frame's side beside a Vietnamese plate's lower line is read as
+    /// (`9640` and a frame corner read `96401`, `1111` and the frame `11117`), and both plates fit, so the
+    /// grammar cannot tell them apart. Held-out Vietnamese crops 192 → 194, nothing lost; Chinese, US, EU,
+    /// parking unchanged. Requiring three reads of the longer plate instead (a cut's reads at most
+    /// heights): Vietnamese 194 (one frame read as `9` gained, a `000.02` lost), US and EU even.
     public static func votes(_ plates: [String]) -> [String: Int] {
         let exact = Dictionary(grouping: plates, by: { $0 }).mapValues(\.count)
         return exact.reduce(into: [:]) { tally, entry in
             let (plate, count) = entry
-            let shorter = plate.count > 1 ? Set([String(plate.dropFirst()), String(plate.dropLast())]) : []
+            guard let first = plate.first, let last = plate.last, plate.count > 1 else { tally[plate] = count; return }
+            let frameSide: Set<Character> = ["1", "7"]
+            let national = (frameSide.contains(first) || frameSide.contains(last)) && PlateGrammar.fitsNationalLayout(plate)
+            var shorter: Set<String> = []
+            if !(national && frameSide.contains(first)) { shorter.insert(String(plate.dropFirst())) }
+            if !(national && frameSide.contains(last)) { shorter.insert(String(plate.dropLast())) }
             tally[plate] = count + shorter.reduce(0) { $0 + (exact[$1] ?? 0) }
         }
     }

@@ -96,6 +96,9 @@ extension PlateGrammarTests {
                 "Czech DLDDDDD as it stands")
         #expect(PlateGrammar.fits("RK857AI", format: .generic))
         #expect(!PlateGrammar.fits("RK857A1", format: .generic), "a vote that needs a repair does not fit as it stands")
+        #expect(PlateGrammar.fitsNationalLayout("25F196401") && PlateGrammar.fitsNationalLayout("29MD122359"))
+        #expect(!PlateGrammar.fitsNationalLayout("25F1964011") && !PlateGrammar.fitsNationalLayout("RK857AI"))
+        #expect(!PlateGrammar.fitsNationalLayout("25FI9640"), "a repair needed: no fit as it stands")
     }
 }
 

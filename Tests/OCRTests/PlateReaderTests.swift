@@ -148,6 +148,10 @@ import Vision
                 "reads less the first or last character vote for the longer plate too")
         #expect(PlateReader.votes(["435GK", "1435GK", "435GK", "35GK", "1435G", "2435GK"])
                 == ["435GK": 3, "1435GK": 4, "35GK": 1, "1435G": 1, "2435GK": 3])
+        #expect(PlateReader.votes(["25F19640", "25F196401", "25F19640", "29K36789", "29K367895", "11Y1111", "11Y11117"])
+                == ["25F19640": 2, "25F196401": 1, "29K36789": 1, "29K367895": 2, "11Y1111": 1, "11Y11117": 1],
+                "a Vietnamese plate's extra end 1 or 7 (the frame's side) does not take the shorter plate's votes")
+        #expect(PlateReader.majority([("25F19640", 0.9), ("25F196401", 0.95), ("25F19640", 0.9)]) == 0)
     }
 
     /// How firmly the first model's reads agree decides whether the second model reads the cuts too.
