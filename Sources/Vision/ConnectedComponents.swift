@@ -18,11 +18,18 @@ public struct Component: Sendable, Equatable {
 /// Components are numbered in raster order of their first pixel.
 public struct ComponentLabeling {
     public let components: [Component]
-    /// Per-pixel component label, 0 for background; index into `components` is label − 1.
+    /// Per-pixel component label, 0 for background; index into `components` is label − 1. Empty when the
+    /// labelling was made without its plane (`init(_:labelPlane:)`); `label(x:y:)` answers either way.
     public let labels: [Int32]
     public let width: Int
+    /// Each run of set pixels as [start, end) in its row, with its label; a row's runs are
+    /// `rowRuns[y]..<rowRuns[y + 1]`. Kept only without a plane.
+    private let runStart: [Int], runEnd: [Int], runLabel: [Int32], rowRuns: [Int]
 
-    public init(_ mask: LumaImage) {
+    /// - Parameter labelPlane: write every pixel's label into `labels`. A caller that looks up a few labels
+    ///   (the locator, one per candidate line) skips it: the plane of a half-size 1080p frame is 2 MB to
+    ///   clear, fill and fault in on every labelling (`memset` and page faults ≈ 4 % of `perf`'s samples).
+    public init(_ mask: LumaImage, labelPlane: Bool = true) {
         let w = mask.width, h = mask.height
         // Runs as [start, end) within their row; a row's runs are runStart[rowRuns[y]..<rowRuns[y + 1]].
         var runStart: [Int] = [], runEnd: [Int] = []
@@ -74,23 +81,45 @@ public struct ComponentLabeling {
             }
         }
 
-        var labels = [Int32](repeating: 0, count: w * h)
         var dense = [Int32](repeating: 0, count: runStart.count)
+        var runLabel = [Int32](repeating: 0, count: runStart.count)
         var boxes = Boxes()
-        labels.withUnsafeMutableBufferPointer { plane in
-            for y in 0..<h {
-                for r in rowRuns[y]..<rowRuns[y + 1] {
-                    let root = find(r)
-                    if dense[root] == 0 { dense[root] = boxes.open() }
-                    let d = dense[root], s = runStart[r], e = runEnd[r]
-                    boxes.add(to: d, x0: s, x1: e - 1, y: y, pixels: e - s)
-                    plane[(y * w + s)..<(y * w + e)].update(repeating: d)
-                }
+        for y in 0..<h {
+            for r in rowRuns[y]..<rowRuns[y + 1] {
+                let root = find(r)
+                if dense[root] == 0 { dense[root] = boxes.open() }
+                runLabel[r] = dense[root]
+                boxes.add(to: runLabel[r], x0: runStart[r], x1: runEnd[r] - 1, y: y, pixels: runEnd[r] - runStart[r])
             }
         }
         components = boxes.components
+        width = w
+        guard labelPlane else {
+            labels = []
+            (self.runStart, self.runEnd, self.runLabel, self.rowRuns) = (runStart, runEnd, runLabel, rowRuns)
+            return
+        }
+        var labels = [Int32](repeating: 0, count: w * h)
+        labels.withUnsafeMutableBufferPointer { plane in
+            for y in 0..<h {
+                for r in rowRuns[y]..<rowRuns[y + 1] { plane[(y * w + runStart[r])..<(y * w + runEnd[r])].update(repeating: runLabel[r]) }
+            }
+        }
         self.labels = labels
-        self.width = w
+        (self.runStart, self.runEnd, self.runLabel, self.rowRuns) = ([], [], [], [])
+    }
+
+    /// The label of pixel (x, y), 0 for background: from the plane, or from the row's runs where there is none.
+    public func label(x: Int, y: Int) -> Int32 {
+        guard labels.isEmpty else { return labels[y * width + x] }
+        guard y >= 0, y + 1 < rowRuns.count else { return 0 }
+        // The row's last run starting at or before x.
+        var (lo, hi) = (rowRuns[y], rowRuns[y + 1])
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if runStart[mid] <= x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > rowRuns[y] && x < runEnd[lo - 1] ? runLabel[lo - 1] : 0
     }
 
     /// The per-pixel twin: one pass of union-find over the pixels, joining each to its already-visited
@@ -147,6 +176,7 @@ public struct ComponentLabeling {
         components = boxes.components
         self.labels = labels
         self.width = w
+        (runStart, runEnd, runLabel, rowRuns) = ([], [], [], [])
     }
 
     /// Bounding boxes and pixel counts gathered per dense label.

@@ -102,24 +102,24 @@ public struct PlateLocator: Sendable {
         // candidates read (real parking frames 4 → 0). Each is kept with one of its pixels, so that the
         // closed blob holding it can be looked up once its own labelling is gone: two labellings of a
         // frame alive at once doubled the locator's p95 time.
-        var lines: [(box: PixelRect, score: Double, pixel: Int)] = []
+        var lines: [(box: PixelRect, score: Double, pixel: (x: Int, y: Int))] = []
         if separatesLines {
-            let rows = ComponentLabeling(rowsClosed)
+            let rows = ComponentLabeling(rowsClosed, labelPlane: false)
             for c in rows.components where c.box.width >= minW && c.box.width * 2 >= c.box.height * 5 {
                 guard let score = plateScore(c, binary: binary, minWidth: minW, maxWidth: maxW) else { continue }
                 let y = c.box.y + c.box.height / 2
-                guard let x = (c.box.x..<c.box.maxX).first(where: { rows.labels[y * small.width + $0] == c.label }) else { continue }
-                lines.append((c.box, score, y * small.width + x))
+                guard let x = (c.box.x..<c.box.maxX).first(where: { rows.label(x: $0, y: y) == c.label }) else { continue }
+                lines.append((c.box, score, (x, y)))
             }
         }
         var blobs: [(box: PixelRect, score: Double)] = []
-        let closedLabeling = ComponentLabeling(closed)
+        let closedLabeling = ComponentLabeling(closed, labelPlane: false)
         for c in closedLabeling.components {
             if let score = plateScore(c, binary: binary, minWidth: minW / 2, maxWidth: maxW) { blobs.append((c.box, score)) }
         }
         for line in lines {
             // Closing only adds pixels: the closed blob holding the line holds its pixel.
-            let joined = closedLabeling.components[Int(closedLabeling.labels[line.pixel]) - 1]
+            let joined = closedLabeling.components[Int(closedLabeling.label(x: line.pixel.x, y: line.pixel.y)) - 1]
             guard joined.box.height * 2 >= line.box.height * 3,
                   !blobs.contains(where: { $0.box.intersectionOverUnion(line.box) > 0.7 }) else { continue }
             blobs.append((line.box, line.score * 0.75))

@@ -96,6 +96,20 @@ import Vision
         }
     }
 
+    /// The locator labels without a plane and looks labels up from the runs.
+    @Test func labelsLookedUpFromRunsMatchThePlane() {
+        for mask in Self.masks() {
+            let plane = ComponentLabeling(mask), runs = ComponentLabeling(mask, labelPlane: false)
+            #expect(runs.labels.isEmpty)
+            #expect(runs.components == plane.components, "\(mask.width)x\(mask.height)")
+            var mismatches = 0
+            for y in 0..<mask.height {
+                for x in 0..<mask.width where runs.label(x: x, y: y) != plane.labels[y * mask.width + x] { mismatches += 1 }
+            }
+            #expect(mismatches == 0, "\(mask.width)x\(mask.height)")
+        }
+    }
+
     @Test func kernelsAgreeOnRealFrames() throws {
         let frames = try Footage.frames(count: 2)
         try #require(frames.count == 2, "testvideos/ must hold the bundled clips")
@@ -111,11 +125,13 @@ import Vision
             #expect(Kernels.adaptiveThreshold(small, radius: 12, offset: 8, darkInk: true)
                 == Kernels.adaptiveThresholdScalar(small, radius: 12, offset: 8, darkInk: true))
             // The locator's closed edge mask and a glyph mask, as the locator and line cutter label them.
-            for mask in [Kernels.rowMorphology(Kernels.threshold(edges, 30), radius: 4, dilate: true),
-                         Kernels.adaptiveThreshold(small, radius: 12, offset: 8, darkInk: true)] {
+            let (rowsClosed, closed) = PlateLocator.closing(Kernels.threshold(edges, 30))
+            for mask in [rowsClosed, closed, Kernels.adaptiveThreshold(small, radius: 12, offset: 8, darkInk: true)] {
                 let runs = ComponentLabeling(mask), pixels = ComponentLabeling(pixelwise: mask)
                 #expect(runs.components == pixels.components)
                 #expect(runs.labels == pixels.labels)
+                let lookedUp = ComponentLabeling(mask, labelPlane: false)
+                #expect((0..<mask.height).allSatisfy { y in (0..<mask.width).allSatisfy { x in lookedUp.label(x: x, y: y) == runs.labels[y * mask.width + x] } })
             }
         }
     }
