@@ -217,7 +217,8 @@ public final class PlateReader: @unchecked Sendable {
     /// parking unchanged; on the crops' training part (`--split` with the parts swapped) 337 → 341 of 383,
     /// nothing lost. Requiring three reads of the longer plate instead (a cut's reads at most heights):
     /// Vietnamese 194 (one frame read as `9` gained, a `000.02` lost), US and EU even. No Vietnamese plate
-    /// taking the shorter's votes at all: 193 (two real end `2`s lost).
+    /// taking the shorter's votes at all: 193 (two real end `2`s lost); any end digit: training part 342
+    /// (frames read as `8` and `2` gained, a real end `2` lost).
     public static func votes(_ plates: [String]) -> [String: Int] {
         let exact = Dictionary(grouping: plates, by: { $0 }).mapValues(\.count)
         return exact.reduce(into: [:]) { tally, entry in
