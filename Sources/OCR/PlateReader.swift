@@ -210,10 +210,10 @@ public final class PlateReader: @unchecked Sendable {
     /// `LineCutter.cuts`) is outvoted by the others; counted for the longer read, those reads no longer
     /// outvote it. Held-out US crops 28 → 31, Vietnamese 180 → 179, Chinese 265 (unchanged).
     ///
-    /// Not where the longer plate fits a national layout (`PlateGrammar.fitsNationalLayout`) and its extra end character
-    /// is a `1` or `7`: that is what the frame's side beside a Vietnamese plate's lower line is read as
-    /// (`9640` and a frame corner read `96401`, `1111` and the frame `11117`), and both plates fit, so the
-    /// grammar cannot tell them apart. Held-out Vietnamese crops 192 → 194, nothing lost; Chinese, US, EU,
+    /// Not where the longer plate fits a Vietnamese or Chinese layout (`PlateGrammar.fitsNationalLayout`) and
+    /// its extra end character is a `1` or `7`: that is what the frame's side beside a Vietnamese plate's
+    /// lower line is read as (`9640` and a frame corner read `96401`, `1111` and the frame `11117`), and both
+    /// plates fit, so the grammar cannot tell them apart. Held-out Vietnamese crops 192 → 194, nothing lost; Chinese, US, EU,
     /// parking unchanged; on the crops' training part (`--split` with the parts swapped) 337 → 341 of 383,
     /// nothing lost. Requiring three reads of the longer plate instead (a cut's reads at most heights):
     /// Vietnamese 194 (one frame read as `9` gained, a `000.02` lost), US and EU even. No Vietnamese plate
